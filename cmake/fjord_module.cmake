@@ -1,0 +1,26 @@
+# fjord_module(<name> DEPS <libs...> [TEST_DEPS <libs...>])
+#
+# Builds the layer in the current directory as library `fjord_<name>` from every *.cc below it
+# (except tests/), and its unit tests (tests/*_test.cc) as `<name>_test`, registered with CTest.
+function(fjord_module name)
+    cmake_parse_arguments(M "" "" "DEPS;TEST_DEPS" ${ARGN})
+    file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+    list(FILTER sources EXCLUDE REGEX "/tests/")
+    if(sources)
+        add_library(fjord_${name} STATIC ${sources})
+        target_include_directories(fjord_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+        target_link_libraries(fjord_${name} PUBLIC ${M_DEPS})
+    else()
+        add_library(fjord_${name} INTERFACE)
+        target_include_directories(fjord_${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+        target_link_libraries(fjord_${name} INTERFACE ${M_DEPS})
+    endif()
+    file(GLOB tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tests/*_test.cc)
+    if(tests)
+        add_executable(${name}_test ${tests})
+        target_link_libraries(${name}_test PRIVATE fjord_${name} ${M_TEST_DEPS} GTest::gtest_main)
+        target_compile_definitions(${name}_test PRIVATE
+            FJORD_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+        gtest_discover_tests(${name}_test DISCOVERY_TIMEOUT 60)
+    endif()
+endfunction()
