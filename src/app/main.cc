@@ -1,1 +1,127 @@
-int main() { return 0; }
+// fjord: the broker (`fjord serve`) and, later, the command-line client.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/logger.h"
+#include "broker/broker.h"
+
+namespace {
+
+constexpr int exit_usage = 2;
+constexpr int exit_failure = 1;
+
+constexpr std::string_view usage_text = R"(usage: fjord serve [options]
+
+Runs one broker that speaks the Kafka protocol.
+
+options:
+  --listen HOST:PORT     Kafka listener (default 127.0.0.1:9092; port 0 picks a free port)
+  --data-dir DIR         where topics are stored (default ./data)
+  --port-file FILE       write the bound Kafka port to FILE once listening
+  --log-level LEVEL      trace, debug, info (default), warn, error
+  --set NAME=VALUE       set a broker property by its Kafka name, e.g.
+                         --set num.partitions=3 --set auto.create.topics.enable=false
+  -h, --help             show this help
+)";
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "fjord: %s\n\n%s", message.c_str(), std::string(usage_text).c_str());
+    return exit_usage;
+}
+
+// Written then renamed, so a reader never sees a partial file.
+bool write_port_file(const std::string& path, uint16_t port) {
+    std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << port << '\n';
+        if (!out.flush()) return false;
+    }
+    return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+int serve(const std::vector<std::string_view>& args) {
+    fjord::broker::broker_config config;
+    std::string port_file;
+    std::string log_level = "info";
+    for (size_t i = 0; i < args.size(); ++i) {
+        std::string_view arg = args[i];
+        if (arg == "-h" || arg == "--help") {
+            std::fputs(std::string(usage_text).c_str(), stdout);
+            return 0;
+        }
+        if (i + 1 >= args.size()) {
+            if (arg.starts_with("-")) return usage_error(fmt::format("{} needs a value", arg));
+            return usage_error(fmt::format("unexpected argument '{}'", arg));
+        }
+        std::string_view value = args[++i];
+        if (arg == "--listen") {
+            if (auto r = fjord::broker::parse_listen_address(value, config); !r) {
+                return usage_error(r.error());
+            }
+        } else if (arg == "--data-dir") {
+            config.data_dir = std::string(value);
+        } else if (arg == "--port-file") {
+            port_file = std::string(value);
+        } else if (arg == "--log-level") {
+            if (value != "trace" && value != "debug" && value != "info" && value != "warn" &&
+                value != "error") {
+                return usage_error(fmt::format("unknown log level '{}'", value));
+            }
+            log_level = std::string(value);
+        } else if (arg == "--set") {
+            auto eq = value.find('=');
+            if (eq == std::string_view::npos) {
+                return usage_error(fmt::format("--set takes NAME=VALUE, got '{}'", value));
+            }
+            if (auto r = config.set(value.substr(0, eq), value.substr(eq + 1)); !r) {
+                return usage_error(r.error());
+            }
+        } else {
+            return usage_error(fmt::format("unknown option '{}'", arg));
+        }
+    }
+    fjord::set_log_level(log_level);
+
+    // Block the stop signals in every thread; the main thread waits for them below.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    fjord::broker::broker broker(std::move(config));
+    if (auto r = broker.start(); !r) {
+        fjord::module_logger("app")->critical("{}", r.error());
+        return exit_failure;
+    }
+    if (!port_file.empty() && !write_port_file(port_file, broker.port())) {
+        fjord::module_logger("app")->critical("cannot write port file {}", port_file);
+        broker.stop();
+        return exit_failure;
+    }
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    fjord::module_logger("app")->info("received {}, shutting down", strsignal(received));
+    broker.stop();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string_view> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "-h" || args[0] == "--help") {
+        std::fputs(std::string(usage_text).c_str(), args.empty() ? stderr : stdout);
+        return args.empty() ? exit_usage : 0;
+    }
+    if (args[0] == "serve") return serve({args.begin() + 1, args.end()});
+    return usage_error(fmt::format("unknown command '{}'", args[0]));
+}

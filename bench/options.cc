@@ -1,0 +1,168 @@
+#include "options.h"
+
+#include <array>
+#include <charconv>
+#include <optional>
+#include <string_view>
+
+namespace fjord::bench {
+namespace {
+
+template <typename T>
+std::optional<T> parse_int(std::string_view text, T min, T max) {
+    T value{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<std::string> parse_acks(std::string_view text) {
+    if (text == "0" || text == "1" || text == "-1") {
+        return std::string(text);
+    }
+    if (text == "all") {
+        return "-1";
+    }
+    return std::nullopt;
+}
+
+bool is_compression(std::string_view text) {
+    constexpr std::array<std::string_view, 5> known{"none", "gzip", "snappy", "lz4", "zstd"};
+    for (auto codec : known) {
+        if (text == codec) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool is_known_flag(std::string_view flag) {
+    constexpr std::array<std::string_view, 8> known{
+        "--brokers", "--topic",      "--messages",    "--size",
+        "--acks",    "--partitions", "--compression", "--format",
+    };
+    for (auto name : known) {
+        if (flag == name) {
+            return true;
+        }
+    }
+    return false;
+}
+
+usage_error bad_value(std::string_view flag, std::string_view value, std::string_view expected) {
+    return {"invalid value '" + std::string(value) + "' for " + std::string(flag) + ": expected " +
+            std::string(expected)};
+}
+
+}  // namespace
+
+const char* usage() {
+    return "usage: fjord-loadgen produce|consume [flags]\n"
+           "  --brokers HOST:PORT[,...]  bootstrap servers (default 127.0.0.1:9092)\n"
+           "  --topic NAME               topic (default fjord-bench)\n"
+           "  --messages N               messages to produce or read (default 100000)\n"
+           "  --size BYTES               value size when producing (default 1024)\n"
+           "  --acks 0|1|all             producer acks (default 1; -1 means all)\n"
+           "  --partitions N             partitions when produce creates the topic (default 1)\n"
+           "  --compression CODEC        none|gzip|snappy|lz4|zstd (default none)\n"
+           "  --format text|markdown     markdown prints one table row (default text)\n"
+           "  --help                     this text\n";
+}
+
+parse_result parse_options(int argc, char** argv) {
+    options opts;
+    if (argc < 2) {
+        return usage_error{"missing mode: produce or consume"};
+    }
+    const std::string_view first = argv[1];
+    if (first == "--help" || first == "-h") {
+        return help_requested{};
+    }
+    if (first == "produce") {
+        opts.run_mode = mode::produce;
+    } else if (first == "consume") {
+        opts.run_mode = mode::consume;
+    } else {
+        return usage_error{"unknown mode '" + std::string(first) +
+                           "': expected produce or consume"};
+    }
+
+    for (int i = 2; i < argc; ++i) {
+        std::string_view flag = argv[i];
+        if (flag == "--help" || flag == "-h") {
+            return help_requested{};
+        }
+        // Both "--flag value" and "--flag=value".
+        std::string_view value;
+        const auto eq = flag.find('=');
+        const bool inline_value = flag.starts_with("--") && eq != std::string_view::npos;
+        if (inline_value) {
+            value = flag.substr(eq + 1);
+            flag = flag.substr(0, eq);
+        }
+        if (!is_known_flag(flag)) {
+            return usage_error{"unknown flag " + std::string(flag)};
+        }
+        if (!inline_value) {
+            if (i + 1 == argc) {
+                return usage_error{"missing value for " + std::string(flag)};
+            }
+            value = argv[++i];
+        }
+
+        if (flag == "--brokers") {
+            if (value.empty()) {
+                return bad_value(flag, value, "HOST:PORT[,...]");
+            }
+            opts.brokers = value;
+        } else if (flag == "--topic") {
+            if (value.empty()) {
+                return bad_value(flag, value, "a topic name");
+            }
+            opts.topic = value;
+        } else if (flag == "--messages") {
+            const auto n = parse_int<uint64_t>(value, 1, uint64_t{1} << 40);
+            if (!n) {
+                return bad_value(flag, value, "a positive integer");
+            }
+            opts.messages = *n;
+        } else if (flag == "--size") {
+            // librdkafka refuses messages above its message.max.bytes (at most 1e9).
+            const auto n = parse_int<uint64_t>(value, 0, 100'000'000);
+            if (!n) {
+                return bad_value(flag, value, "an integer from 0 to 100000000");
+            }
+            opts.size = *n;
+        } else if (flag == "--acks") {
+            auto acks = parse_acks(value);
+            if (!acks) {
+                return bad_value(flag, value, "0, 1, all or -1");
+            }
+            opts.acks = std::move(*acks);
+        } else if (flag == "--partitions") {
+            const auto n = parse_int<int32_t>(value, 1, 100'000);
+            if (!n) {
+                return bad_value(flag, value, "an integer from 1 to 100000");
+            }
+            opts.partitions = *n;
+        } else if (flag == "--compression") {
+            if (!is_compression(value)) {
+                return bad_value(flag, value, "none, gzip, snappy, lz4 or zstd");
+            }
+            opts.compression = value;
+        } else if (flag == "--format") {
+            if (value == "text") {
+                opts.format = output_format::text;
+            } else if (value == "markdown") {
+                opts.format = output_format::markdown;
+            } else {
+                return bad_value(flag, value, "text or markdown");
+            }
+        }
+    }
+    return opts;
+}
+
+}  // namespace fjord::bench

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds Fjord. Usage: scripts/build.sh [release|asan]   (default: release)
+#   release -> build/release  (the broker, the CLI, unit tests, benchmarks)
+#   asan    -> build/asan     (AddressSanitizer + UndefinedBehaviorSanitizer, unit tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+kind=${1:-release}
+case "$kind" in
+    release) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+    asan) flags=(-DCMAKE_BUILD_TYPE=Debug -DFJORD_SANITIZE=ON -DFJORD_BUILD_BENCH=OFF) ;;
+    *) echo "build.sh: unknown build kind '$kind' (release|asan)" >&2; exit 2 ;;
+esac
+cmake -S . -B "build/$kind" -G Ninja "${flags[@]}" >/dev/null
+cmake --build "build/$kind" -j "$(nproc)"

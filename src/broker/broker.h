@@ -1,0 +1,41 @@
+// The single-node broker: the composition of metadata store, topics, flusher and Kafka server.
+// start() brings them up in dependency order; stop() takes them down in reverse, after the
+// server has answered what it had in flight, so every acknowledged record is on disk.
+#pragma once
+
+#include <memory>
+
+#include "base/result.h"
+#include "broker/config.h"
+#include "broker/kafka_server.h"
+#include "broker/services.h"
+#include "broker/topic_table.h"
+#include "cluster/embedded_metadata_store.h"
+#include "net/server.h"
+#include "storage/flush_scheduler.h"
+
+namespace fjord::broker {
+
+class broker {
+public:
+    explicit broker(broker_config config);
+    ~broker();
+
+    // Start-up errors (unusable data directory, port in use) come back as a message.
+    result<void, std::string> start();
+    // The bound Kafka port (useful with port 0).
+    uint16_t port() const;
+    void stop();
+
+private:
+    broker_config _config;
+    std::unique_ptr<cluster::embedded_metadata_store> _metadata;
+    std::unique_ptr<topic_table> _topics;
+    std::unique_ptr<storage::flush_scheduler> _flusher;
+    std::unique_ptr<broker_services> _services;
+    std::unique_ptr<kafka_server> _handler;
+    std::unique_ptr<net::server> _server;
+    bool _running = false;
+};
+
+}  // namespace fjord::broker

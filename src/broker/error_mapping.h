@@ -1,0 +1,14 @@
+// The one place where the errors of the layers below become Kafka error codes. Each switch is
+// exhaustive with no default, so a new error in a lower layer fails the build until mapped.
+#pragma once
+
+#include "broker/kafka_error.h"
+#include "protocol/record_batch.h"
+#include "storage/errc.h"
+
+namespace fjord::broker {
+
+kafka_error to_kafka_error(storage::errc e);
+kafka_error to_kafka_error(protocol::batch_errc e);
+
+}  // namespace fjord::broker

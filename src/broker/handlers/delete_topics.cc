@@ -1,0 +1,47 @@
+#include "broker/handlers/handlers.h"
+#include "broker/kafka_error.h"
+#include "protocol/messages/delete_topics.h"
+
+namespace fjord::broker {
+namespace {
+
+using topic_result = protocol::delete_topics_response::deletable_topic_result;
+
+topic_result delete_one(broker_services& services, std::optional<std::string> name, uuid id) {
+    topic_result out;
+    out.topic_id = id;
+    if (!name) {
+        auto topic = services.topics.find(id);
+        if (!topic) {
+            out.error_code = code(kafka_error::unknown_topic_id);
+            out.error_message = fmt::format("no topic has id {}", id.to_string());
+            return out;
+        }
+        name = topic->metadata.name;
+    }
+    out.name = name;
+    if (auto topic = services.topics.find(*name)) out.topic_id = topic->metadata.id;
+    if (auto r = services.topics.remove(*name); !r) {
+        out.error_code = code(r.error().code);
+        out.error_message = r.error().message;
+    }
+    return out;
+}
+
+}  // namespace
+
+void handle_delete_topics(request_context&& ctx) {
+    auto request = ctx.decode<protocol::delete_topics_request>();
+    if (!request) return;
+    protocol::delete_topics_response response;
+    // v0-5 name topics in topic_names; v6 in topics, by name or by id.
+    for (const auto& name : request->topic_names) {
+        response.responses.push_back(delete_one(*ctx.services, name, uuid{}));
+    }
+    for (const auto& t : request->topics) {
+        response.responses.push_back(delete_one(*ctx.services, t.name, t.topic_id));
+    }
+    ctx.respond(response);
+}
+
+}  // namespace fjord::broker

@@ -1,0 +1,35 @@
+// The handler registry: every Kafka API this broker serves, with the versions it implements.
+// ApiVersions is built from this table, so nothing unimplemented is ever advertised.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "broker/request_context.h"
+
+namespace fjord::broker {
+
+using handler_fn = void (*)(request_context&&);
+
+struct handler_entry {
+    int16_t api_key;
+    const char* name;
+    int16_t min_version;
+    int16_t max_version;
+    handler_fn handle;
+};
+
+std::span<const handler_entry> handler_registry();
+const handler_entry* find_handler(int16_t api_key);
+
+void handle_produce(request_context&& ctx);
+void handle_fetch(request_context&& ctx);
+void handle_list_offsets(request_context&& ctx);
+void handle_metadata(request_context&& ctx);
+void handle_find_coordinator(request_context&& ctx);
+void handle_api_versions(request_context&& ctx);
+void handle_create_topics(request_context&& ctx);
+void handle_delete_topics(request_context&& ctx);
+void handle_describe_cluster(request_context&& ctx);
+
+}  // namespace fjord::broker

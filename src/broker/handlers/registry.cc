@@ -1,0 +1,34 @@
+#include <algorithm>
+
+#include "broker/handlers/handlers.h"
+
+namespace fjord::broker {
+namespace {
+
+// Version ranges: the union of what Kafka 4 serves and what clients still in use send
+// (../shared/kafka-protocol/CLIENTS.md). Produce starts at 0 because librdkafka before 2.11.1
+// compresses only if v0 is advertised; v0-2 requests are refused per partition, as Kafka 4 does.
+// FindCoordinator must include v0: librdkafka before 2.11.1 gates lz4 on it.
+constexpr handler_entry registry[] = {
+    {0, "Produce", 0, 11, handle_produce},
+    {1, "Fetch", 4, 17, handle_fetch},
+    {2, "ListOffsets", 1, 7, handle_list_offsets},
+    {3, "Metadata", 0, 12, handle_metadata},
+    {10, "FindCoordinator", 0, 5, handle_find_coordinator},
+    {18, "ApiVersions", 0, 4, handle_api_versions},
+    {19, "CreateTopics", 0, 7, handle_create_topics},
+    {20, "DeleteTopics", 0, 6, handle_delete_topics},
+    {60, "DescribeCluster", 0, 1, handle_describe_cluster},
+};
+
+}  // namespace
+
+std::span<const handler_entry> handler_registry() { return registry; }
+
+const handler_entry* find_handler(int16_t api_key) {
+    auto it = std::find_if(std::begin(registry), std::end(registry),
+                           [&](const handler_entry& e) { return e.api_key == api_key; });
+    return it == std::end(registry) ? nullptr : &*it;
+}
+
+}  // namespace fjord::broker

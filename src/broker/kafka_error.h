@@ -1,0 +1,41 @@
+// Kafka's error codes (the subset Fjord answers with). Only the broker layer speaks these; the
+// layers below return their own errc, translated once in errors_map.h.
+#pragma once
+
+#include <cstdint>
+
+namespace fjord::broker {
+
+enum class kafka_error : int16_t {
+    unknown_server_error = -1,
+    none = 0,
+    offset_out_of_range = 1,
+    corrupt_message = 2,
+    unknown_topic_or_partition = 3,
+    invalid_fetch_size = 4,
+    leader_not_available = 5,
+    not_leader_or_follower = 6,
+    request_timed_out = 7,
+    message_too_large = 10,
+    invalid_topic_exception = 17,
+    record_list_too_large = 18,
+    not_enough_replicas = 19,
+    invalid_required_acks = 21,
+    invalid_timestamp = 32,
+    unsupported_version = 35,
+    topic_already_exists = 36,
+    invalid_partitions = 37,
+    invalid_replication_factor = 38,
+    invalid_replica_assignment = 39,
+    invalid_config = 40,
+    invalid_request = 42,
+    unsupported_for_message_format = 43,
+    kafka_storage_error = 56,
+    unsupported_compression_type = 76,
+    invalid_record = 87,
+    unknown_topic_id = 100,
+};
+
+constexpr int16_t code(kafka_error e) { return static_cast<int16_t>(e); }
+
+}  // namespace fjord::broker

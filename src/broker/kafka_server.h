@@ -1,0 +1,21 @@
+// Turns request frames from the network layer into handler calls: parses the header, checks the
+// API key and version against the registry, and dispatches. Runs on reactor threads.
+#pragma once
+
+#include "broker/services.h"
+#include "net/server.h"
+
+namespace fjord::broker {
+
+class kafka_server final : public net::request_handler {
+public:
+    explicit kafka_server(broker_services& services) : _services(services) {}
+
+    void handle(const net::connection_info& connection, std::shared_ptr<bytes> frame,
+                net::responder responder) override;
+
+private:
+    broker_services& _services;
+};
+
+}  // namespace fjord::broker

@@ -1,0 +1,25 @@
+// What request handlers reach: the broker's configuration and its state. Owned by `broker`;
+// outlives every request (the server is stopped before any of these is destroyed).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "broker/config.h"
+#include "broker/topic_table.h"
+#include "cluster/metadata_store.h"
+#include "storage/flush_scheduler.h"
+
+namespace fjord::broker {
+
+struct broker_services {
+    const broker_config& config;
+    cluster::metadata_store& metadata;
+    topic_table& topics;
+    storage::flush_scheduler& flusher;
+    // The address clients are told to connect to (Metadata, DescribeCluster, FindCoordinator).
+    std::string advertised_host;
+    uint16_t advertised_port = 0;
+};
+
+}  // namespace fjord::broker

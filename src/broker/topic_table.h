@@ -1,0 +1,86 @@
+// The topics this broker serves: metadata, effective config and the open partitions.
+//
+// Readers (every request) take a shared lock for a lookup and keep the returned
+// `shared_ptr<const topic_state>`, so a topic deleted meanwhile stays valid for the request in
+// flight. Creation and deletion are serialised by `_admin_mutex` and made durable in the
+// metadata store before they are visible.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.h"
+#include "broker/config.h"
+#include "broker/kafka_error.h"
+#include "broker/partition.h"
+#include "broker/topic_config.h"
+#include "cluster/metadata_store.h"
+
+namespace fjord::broker {
+
+struct topic_state {
+    cluster::topic_metadata metadata;
+    topic_config config;
+    std::vector<std::shared_ptr<partition>> partitions;
+
+    std::shared_ptr<partition> find_partition(int32_t index) const {
+        if (index < 0 || static_cast<size_t>(index) >= partitions.size()) return nullptr;
+        return partitions[static_cast<size_t>(index)];
+    }
+};
+
+struct topic_error {
+    kafka_error code;
+    std::string message;
+};
+
+struct new_topic {
+    std::string name;
+    int32_t partitions = -1;          // -1: num.partitions
+    int16_t replication_factor = -1;  // -1: default.replication.factor
+    config_overrides configs;
+};
+
+// Kafka's topic name rules: 1-249 characters of [a-zA-Z0-9._-], not "." or "..".
+result<void, std::string> validate_topic_name(std::string_view name);
+
+class topic_table {
+public:
+    topic_table(const broker_config& config, cluster::metadata_store& metadata);
+
+    // Opens the logs of every topic in the metadata store (start-up).
+    result<void, std::string> load();
+    // Closes every log (shutdown); waiters fail.
+    void close();
+
+    std::shared_ptr<const topic_state> find(std::string_view name) const;
+    std::shared_ptr<const topic_state> find(const uuid& id) const;
+    std::vector<std::shared_ptr<const topic_state>> all() const;
+
+    // Validates, then (unless validate_only) creates the topic durably and opens its logs.
+    result<std::shared_ptr<const topic_state>, topic_error> create(const new_topic& request,
+                                                                   bool validate_only);
+    result<void, topic_error> remove(std::string_view name);
+
+    // The partition that owns `log`, for the flusher's completion callback.
+    std::shared_ptr<partition> partition_of(const storage::partition_log& log) const;
+
+private:
+    result<std::shared_ptr<topic_state>, std::string> open_topic(
+        const cluster::topic_metadata& metadata);
+    std::filesystem::path partition_dir(std::string_view topic, int32_t index) const;
+
+    const broker_config& _config;
+    cluster::metadata_store& _metadata;
+
+    std::mutex _admin_mutex;  // serialises create/remove
+    mutable std::shared_mutex _mutex;
+    std::unordered_map<std::string, std::shared_ptr<const topic_state>> _by_name;  // GUARDED_BY
+    std::unordered_map<const storage::partition_log*, std::weak_ptr<partition>> _by_log;  // GUARDED_BY
+};
+
+}  // namespace fjord::broker

@@ -1,0 +1,328 @@
+// Opening a partition log: recovery as specified in docs/formats/segment-files.md §6.
+#include <map>
+
+#include "base/logger.h"
+#include "storage/batch_scanner.h"
+#include "storage/partition_log.h"
+#include "storage/segment.h"
+#include "storage/segment_format.h"
+
+namespace fjord::storage {
+namespace {
+
+struct found_files {
+    bool log = false;
+    bool index = false;
+    bool timeindex = false;
+};
+
+result<bytes, errc> read_whole(const file& f) {
+    auto size = f.size();
+    if (!size) return fail(size.error());
+    bytes data(*size);
+    auto n = f.pread(data, 0);
+    if (!n) return fail(n.error());
+    data.resize(*n);
+    return data;
+}
+
+struct scan_outcome {
+    scan_status stop;    // end, torn or invalid
+    uint64_t valid_end;  // position after the last good batch
+};
+
+// Rebuilds the segment's in-memory state from every batch, checking §2's invariants and the
+// CRC. `max_last_offset`: the last offset the segment may hold (next segment's base - 1).
+result<scan_outcome, errc> scan_segment(segment& seg, uint64_t log_size,
+                                        std::optional<int64_t> max_last_offset) {
+    seg.reset_tracking();
+    batch_scanner scanner(*seg.files.log, 0, log_size);
+    int64_t min_base = seg.base();
+    while (true) {
+        auto st = scanner.next(scan_mode::verified);
+        if (!st) return fail(st.error());
+        if (*st != scan_status::batch) return scan_outcome{*st, scanner.position()};
+        const auto& h = scanner.header();
+        bool offsets_ok = h.base_offset >= min_base &&
+                          h.last_offset() - seg.base() <= format::max_relative_offset &&
+                          (!max_last_offset || h.last_offset() <= *max_last_offset);
+        if (!offsets_ok) return scan_outcome{scan_status::invalid, scanner.position()};
+        seg.track_batch(h, scanner.position());
+        min_base = h.last_offset() + 1;
+    }
+}
+
+// Loads a trusted segment's index files; false when they break a rule and must be rebuilt.
+result<bool, errc> load_indexes(segment& seg, uint64_t log_size,
+                                std::optional<int64_t> max_last_offset, uint32_t index_interval) {
+    std::optional<int64_t> max_relative;
+    if (max_last_offset) max_relative = *max_last_offset - seg.base();
+    auto index_bytes = read_whole(*seg.files.index);
+    if (!index_bytes) return fail(index_bytes.error());
+    auto time_bytes = read_whole(*seg.files.timeindex);
+    if (!time_bytes) return fail(time_bytes.error());
+    auto offsets = offset_index::decode(*index_bytes, log_size, max_relative);
+    auto times = time_index::decode(*time_bytes, max_relative);
+    // A sealed non-empty segment's last time entry is its largest timestamp (§4).
+    if (!offsets || !times || (log_size > 0 && times->empty())) return false;
+
+    seg.reset_tracking();
+    seg.offsets.assign(std::move(*offsets));
+    seg.times.assign(std::move(*times));
+    // Walk from the last index entry to the end of the file: it must end on a batch boundary.
+    auto from = seg.offsets.lookup(model::offset(INT64_MAX));
+    batch_scanner scanner(*seg.files.log, from.position, log_size);
+    int64_t expected_base = from.offset();
+    bool first = true;
+    // Replays the appender's decisions (§3) over the tail: an entry it would have added and the
+    // file lacks means the index lost entries (or the interval changed): rebuild.
+    uint64_t bytes_since_entry = 0;
+    bool starts_at_entry = seg.offsets.size() > 0;  // else the implicit start of the file
+    model::offset end = seg.base;
+    while (true) {
+        auto st = scanner.next(scan_mode::verified);
+        if (!st) return fail(st.error());
+        if (*st == scan_status::end) break;
+        if (*st != scan_status::batch) return false;
+        const auto& h = scanner.header();
+        bool ok = first ? h.base_offset == expected_base : h.base_offset >= expected_base;
+        if (!ok || (max_last_offset && h.last_offset() > *max_last_offset) ||
+            h.max_timestamp > seg.times.last()->timestamp ||
+            (bytes_since_entry >= index_interval && !seg.offsets.full() &&
+             !(first && starts_at_entry))) {
+            return false;
+        }
+        bytes_since_entry += h.size_bytes();
+        expected_base = h.last_offset() + 1;
+        end = model::offset(h.last_offset() + 1);
+        first = false;
+    }
+    if (log_size > 0 && first) return false;  // the last entry pointed at nothing
+    seg.size = log_size;
+    seg.end = end;
+    if (auto last = seg.times.last()) {
+        seg.max_timestamp =
+            timestamp_offset{model::timestamp(last->timestamp), seg.base + last->relative_offset};
+    }
+    seg.offsets_written = seg.offsets.size();
+    seg.times_written = seg.times.size();
+    return true;
+}
+
+// Replaces both index files with the in-memory indexes.
+result<void, errc> rewrite_indexes(segment& seg) {
+    auto offsets = seg.offsets.encode(0);
+    auto times = seg.times.encode(0);
+    for (auto [f, data] : {std::pair{seg.files.index.get(), bytes_view(offsets)},
+                           std::pair{seg.files.timeindex.get(), bytes_view(times)}}) {
+        if (auto r = f->truncate(0); !r) return r;
+        if (auto r = f->pwrite(data, 0); !r) return r;
+        if (auto r = f->fsync(); !r) return r;
+    }
+    seg.offsets_written = seg.offsets.size();
+    seg.times_written = seg.times.size();
+    return {};
+}
+
+}  // namespace
+
+result<std::unique_ptr<partition_log>, errc> partition_log::open(std::filesystem::path dir,
+                                                                 log_config config, file_io& io) {
+    std::unique_ptr<partition_log> log(new partition_log(std::move(dir), std::move(config), io));
+    if (auto r = log->recover(); !r) {
+        log->_closed.store(true);  // nothing to flush: recovery did not finish
+        return fail(r.error());
+    }
+    return log;
+}
+
+result<void, errc> partition_log::write_checkpoint(model::offset recovery_point) {
+    auto data = format::encode_checkpoint({log_start_offset(), recovery_point});
+    auto final_path = _dir / format::checkpoint_name;
+    auto tmp_path = final_path;
+    tmp_path += format::tmp_suffix;
+    {
+        auto f = _io.open(tmp_path, open_mode::create);
+        if (!f) return fail(f.error());
+        if (auto r = (*f)->truncate(0); !r) return r;
+        if (auto r = (*f)->pwrite(data, 0); !r) return r;
+        if (auto r = (*f)->fsync(); !r) return r;
+    }
+    if (auto r = _io.rename(tmp_path, final_path); !r) return r;
+    if (auto r = _io.fsync_directory(_dir); !r) return r;
+    _checkpointed_recovery_point = recovery_point;
+    return {};
+}
+
+// Single-threaded: runs inside open(), before anyone else can see the log.
+result<void, errc> partition_log::recover() {
+    if (auto r = _io.create_directories(_dir); !r) return r;
+    auto names = _io.list(_dir);
+    if (!names) return fail(names.error());
+
+    std::map<int64_t, found_files> found;
+    bool has_checkpoint = false;
+    for (const auto& name : *names) {
+        if (name.ends_with(format::tmp_suffix)) {
+            if (auto r = _io.remove(_dir / name); !r) return r;
+        } else if (name == format::checkpoint_name) {
+            has_checkpoint = true;
+        } else if (auto f = format::parse_segment_file_name(name)) {
+            auto& entry = found[f->base()];
+            switch (f->kind) {
+                case format::file_kind::log:
+                    entry.log = true;
+                    break;
+                case format::file_kind::index:
+                    entry.index = true;
+                    break;
+                case format::file_kind::timeindex:
+                    entry.timeindex = true;
+                    break;
+            }
+        }
+    }
+
+    format::checkpoint checkpoint{model::offset(0), model::offset(0)};
+    if (has_checkpoint) {
+        auto f = _io.open(_dir / format::checkpoint_name, open_mode::existing);
+        if (!f) return fail(f.error());
+        auto data = read_whole(**f);
+        if (!data) return fail(data.error());
+        auto decoded = format::decode_checkpoint(*data);
+        switch (decoded.status) {
+            case format::checkpoint_status::ok:
+                checkpoint = decoded.value;
+                _checkpointed_recovery_point = checkpoint.recovery_point;
+                break;
+            case format::checkpoint_status::damaged:
+                _log->warn("[{}] damaged {}: ignored, re-validating every segment", _name,
+                           format::checkpoint_name);
+                break;
+            case format::checkpoint_status::unknown_version:
+                _log->error("[{}] {} has an unknown version (written by a newer Fjord?)", _name,
+                            format::checkpoint_name);
+                return fail(errc::corrupt_log);
+        }
+    }
+
+    // Orphan indexes (no .log) are leftovers of a deletion; drop them.
+    for (auto it = found.begin(); it != found.end();) {
+        if (it->second.log) {
+            ++it;
+            continue;
+        }
+        if (auto r = segment::remove_files(_io, _dir, model::offset(it->first)); !r) return r;
+        it = found.erase(it);
+    }
+
+    std::vector<std::shared_ptr<segment>> segments;
+    std::vector<std::shared_ptr<segment>> needs_sync;  // re-validated: page cache may be unsynced
+    bool cut = false;  // a segment was truncated: later segments build on lost records
+    for (auto it = found.begin(); it != found.end(); ++it) {
+        model::offset base(it->first);
+        if (cut) {
+            _log->warn("[{}] deleting segment {} after the truncated one", _name, base);
+            if (auto r = segment::remove_files(_io, _dir, base); !r) return r;
+            continue;
+        }
+        auto files = segment::open_files(_io, _dir, base);
+        if (!files) return fail(files.error());
+        auto seg = std::make_shared<segment>(_dir, base, std::move(*files), _config);
+        auto log_size = seg->files.log->size();
+        if (!log_size) return fail(log_size.error());
+        if (!segments.empty() && base < segments.back()->end) {
+            _log->error("[{}] segment {} overlaps the previous one (which ends at {})", _name, base,
+                        segments.back()->end);
+            return fail(errc::corrupt_log);
+        }
+        auto next = std::next(it);
+        bool last = next == found.end();
+        std::optional<int64_t> max_last_offset;
+        if (!last) max_last_offset = next->first - 1;
+        bool trusted = base < checkpoint.recovery_point && !last;
+
+        if (trusted) {
+            result<bool, errc> loaded = false;
+            if (it->second.index && it->second.timeindex) {
+                loaded =
+                    load_indexes(*seg, *log_size, max_last_offset, _config.index_interval_bytes);
+            }
+            if (!loaded) return fail(loaded.error());
+            if (*loaded) {
+                seg->sealed = true;
+            } else {
+                _log->info("[{}] rebuilding the indexes of segment {}", _name, base);
+                auto scanned = scan_segment(*seg, *log_size, max_last_offset);
+                if (!scanned) return fail(scanned.error());
+                if (scanned->stop != scan_status::end) {
+                    _log->error(
+                        "[{}] segment {} is corrupt at position {} below the recovery "
+                        "point; not opening the log",
+                        _name, seg->log_path.string(), scanned->valid_end);
+                    return fail(errc::corrupt_log);
+                }
+                seg->seal();
+                if (auto r = rewrite_indexes(*seg); !r) return r;
+            }
+        } else {
+            auto scanned = scan_segment(*seg, *log_size, max_last_offset);
+            if (!scanned) return fail(scanned.error());
+            if (scanned->stop != scan_status::end || scanned->valid_end != *log_size) {
+                _log->warn("[{}] {}: {} batch at position {}; truncating {} bytes", _name,
+                           seg->log_path.string(),
+                           scanned->stop == scan_status::torn ? "torn" : "invalid",
+                           scanned->valid_end, *log_size - scanned->valid_end);
+                if (auto r = seg->files.log->truncate(scanned->valid_end); !r) return r;
+                cut = true;
+            }
+            if (!last && !cut) seg->seal();
+            if (auto r = rewrite_indexes(*seg); !r) return r;
+            needs_sync.push_back(seg);
+        }
+        segments.push_back(std::move(seg));
+    }
+
+    if (segments.empty()) {
+        model::offset base = checkpoint.log_start;
+        auto files = segment::open_files(_io, _dir, base);
+        if (!files) return fail(files.error());
+        segments.push_back(std::make_shared<segment>(_dir, base, std::move(*files), _config));
+    }
+    for (size_t i = 0; i + 1 < segments.size(); ++i) segments[i]->sealed = true;
+    auto& active = segments.back();
+    if (active->size > 0) active->first_append_at = now();  // segment.ms restarts on open
+
+    // What survived is made durable before the high watermark covers it.
+    for (auto& s : needs_sync) {
+        if (auto r = s->files.log->fsync(); !r) return r;
+    }
+    if (auto r = _io.fsync_directory(_dir); !r) return r;
+
+    uint64_t total = 0;
+    for (auto& s : segments) {
+        total += s->size;
+        if (s->max_timestamp &&
+            (!_max_timestamp || s->max_timestamp->timestamp > _max_timestamp->timestamp)) {
+            _max_timestamp = s->max_timestamp;
+        }
+    }
+    int64_t log_end = active->end();
+    int64_t log_start = std::max(checkpoint.log_start(), segments.front()->base());
+    _log_start.store(std::min(log_start, log_end));
+    _log_end.store(log_end);
+    _high_watermark.store(log_end);
+    _size_bytes.store(total);
+    _segments = std::move(segments);
+
+    std::lock_guard flush_lock(_flush_mutex);
+    if (!has_checkpoint || _checkpointed_recovery_point != active->base ||
+        checkpoint.log_start() != _log_start.load()) {
+        if (auto r = write_checkpoint(active->base); !r) return r;
+    }
+    _log->debug("[{}] opened: {} segments, offsets [{}, {}), {} bytes", _name, _segments.size(),
+                _log_start.load(), log_end, total);
+    return {};
+}
+
+}  // namespace fjord::storage

@@ -1,0 +1,390 @@
+// Append, flush, read and lookups. Opening and recovery are in log_recovery.cc.
+#include "storage/partition_log.h"
+
+#include <algorithm>
+
+#include "base/logger.h"
+#include "base/varint.h"
+#include "protocol/record_batch.h"
+#include "storage/batch_scanner.h"
+#include "storage/segment.h"
+#include "storage/segment_format.h"
+
+namespace fjord::storage {
+namespace {
+
+// Finds the first record with a timestamp >= ts in an uncompressed CreateTime batch. nullopt when
+// the records cannot be walked (the caller then answers with the whole batch).
+std::optional<timestamp_offset> first_record_at_or_after(bytes_view batch, model::timestamp ts) {
+    auto h = format::read_header(batch);
+    int32_t count = h.records_count;
+    const uint8_t* p = batch.data() + format::batch_header_size;
+    const uint8_t* end = batch.data() + h.size_bytes();
+    for (int32_t i = 0; i < count; ++i) {
+        auto length = varint::decode_signed(p, end, varint::max_length_32);
+        if (!length || length->value < 0 ||
+            length->value > (end - p) - static_cast<int64_t>(length->length)) {
+            break;
+        }
+        const uint8_t* record = p + length->length;
+        const uint8_t* record_end = record + length->value;
+        // attributes (int8), timestampDelta (varlong), offsetDelta (varint)
+        if (record >= record_end) break;
+        auto ts_delta = varint::decode_signed(record + 1, record_end, varint::max_length_64);
+        if (!ts_delta) break;
+        auto offset_delta =
+            varint::decode_signed(record + 1 + ts_delta->length, record_end, varint::max_length_32);
+        if (!offset_delta) break;
+        int64_t record_ts = h.base_timestamp + ts_delta->value;
+        if (record_ts >= ts()) {
+            return timestamp_offset{model::timestamp(record_ts),
+                                    model::offset(h.base_offset + offset_delta->value)};
+        }
+        p = record_end;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+partition_log::partition_log(std::filesystem::path dir, log_config config, file_io& io)
+    : _dir(std::move(dir)),
+      _config(std::move(config)),
+      _segment_bytes(std::min<uint64_t>(_config.segment_bytes, format::max_segment_bytes)),
+      _io(io),
+      _log(module_logger("storage")),
+      _name((_dir.has_filename() ? _dir.filename() : _dir.parent_path().filename()).string()) {}
+
+partition_log::~partition_log() {
+    if (!_closed.load()) close();
+}
+
+std::chrono::milliseconds partition_log::now() const {
+    return _config.clock ? _config.clock() : steady_clock_now();
+}
+
+void partition_log::mark_dirty(const std::shared_ptr<segment>& s) {
+    if (!s->dirty) {
+        s->dirty = true;
+        _dirty.push_back(s);
+    }
+}
+
+bool partition_log::should_roll(const segment& active, uint64_t bytes, int64_t offsets) const {
+    if (active.size == 0) return false;  // a segment holds at least one append
+    if (active.size + bytes > _segment_bytes) return true;
+    if (_log_end.load() + offsets - 1 - active.base() > format::max_relative_offset) return true;
+    if (active.indexes_full()) return true;
+    return active.first_append_at && now() - *active.first_append_at > _config.segment_ms;
+}
+
+result<void, errc> partition_log::roll() {
+    model::offset base(_log_end.load());
+    auto files = segment::open_files(_io, _dir, base);
+    if (!files) {
+        (void)segment::remove_files(_io, _dir, base);
+        return fail(files.error());
+    }
+    // A file already at this base can only be a leftover beyond the log end: start it empty.
+    for (auto* f : {files->log.get(), files->index.get(), files->timeindex.get()}) {
+        if (auto t = f->truncate(0); !t) return t;
+    }
+    auto& old = _segments.back();
+    old->seal();
+    mark_dirty(old);
+    _segments.push_back(std::make_shared<segment>(_dir, base, std::move(*files), _config));
+    _dir_dirty = true;
+    _log->debug("[{}] rolled to a new segment at offset {}", _name, base);
+    return {};
+}
+
+result<append_result, errc> partition_log::append(mutable_bytes_view batches,
+                                                  model::leader_epoch epoch) {
+    // Check the framing before rewriting anything.
+    if (batches.empty()) return fail(errc::invalid_batch);
+    int64_t offset_count = 0;
+    for (size_t pos = 0; pos < batches.size();) {
+        auto h = protocol::read_batch_header(bytes_view(batches).subspan(pos));
+        if (!h || h->last_offset_delta < 0) return fail(errc::invalid_batch);
+        offset_count += int64_t{h->last_offset_delta} + 1;
+        pos += h->size_bytes();
+    }
+    if (batches.size() > _segment_bytes || offset_count - 1 > format::max_relative_offset) {
+        return fail(errc::record_set_too_large);
+    }
+
+    std::unique_lock lock(_mutex);
+    if (_closed.load()) return fail(errc::closed);
+    if (_failed.load()) return fail(errc::io_error);
+    if (should_roll(*_segments.back(), batches.size(), offset_count)) {
+        if (auto r = roll(); !r) return fail(r.error());
+    }
+    auto& active = _segments.back();
+
+    model::offset base(_log_end.load());
+    model::offset next = base;
+    for (size_t pos = 0; pos < batches.size();) {
+        auto b = batches.subspan(pos);
+        auto h = format::read_header(b);
+        protocol::set_base_offset(b, next());
+        protocol::set_partition_leader_epoch(b, epoch());
+        next = next + (int64_t{h.last_offset_delta} + 1);
+        pos += h.size_bytes();
+    }
+
+    uint64_t position = active->size;
+    if (auto w = active->files.log->pwrite(batches, position); !w) {
+        // Cut whatever part of the write landed, so the next append does not build on it.
+        if (auto t = active->files.log->truncate(position); !t) {
+            _failed.store(true);
+            _log->error(
+                "[{}] cannot truncate {} back to {} after a failed write; refusing "
+                "appends until reopened",
+                _name, active->log_path.string(), position);
+        }
+        return fail(w.error());
+    }
+    for (size_t pos = 0; pos < batches.size();) {
+        auto h = format::read_header(bytes_view(batches).subspan(pos));
+        active->track_batch(h, position + pos);
+        pos += h.size_bytes();
+    }
+    if (!active->first_append_at) active->first_append_at = now();
+    if (!_max_timestamp || active->max_timestamp->timestamp > _max_timestamp->timestamp) {
+        _max_timestamp = active->max_timestamp;
+    }
+    mark_dirty(active);
+    _size_bytes.fetch_add(batches.size());
+    _log_end.store(next());
+    return append_result{base, next + -1};
+}
+
+result<model::offset, errc> partition_log::flush() {
+    std::lock_guard flush_lock(_flush_mutex);
+    if (_closed.load()) return fail(errc::closed);
+    return flush_locked();
+}
+
+result<model::offset, errc> partition_log::flush_locked() {
+    if (_failed.load()) return fail(errc::io_error);
+    struct pending {
+        std::shared_ptr<segment> seg;
+        bytes offsets;
+        size_t offsets_count;
+        bytes times;
+        size_t times_count;
+    };
+    std::vector<pending> work;
+    int64_t target;
+    model::offset active_base;
+    bool dir_dirty;
+    {
+        std::unique_lock lock(_mutex);
+        target = _log_end.load();
+        work.reserve(_dirty.size());
+        for (auto& s : _dirty) {
+            s->dirty = false;
+            work.push_back({s, s->offsets.encode(s->offsets_written), s->offsets.size(),
+                            s->times.encode(s->times_written), s->times.size()});
+        }
+        _dirty.clear();
+        dir_dirty = std::exchange(_dir_dirty, false);
+        active_base = _segments.back()->base;
+    }
+    auto retry_later = [&] {
+        std::unique_lock lock(_mutex);
+        for (auto& w : work) mark_dirty(w.seg);
+        _dir_dirty = _dir_dirty || dir_dirty;
+    };
+
+    for (auto& w : work) {
+        if (auto r = w.seg->files.log->fsync(); !r) {
+            _failed.store(true);
+            _log->error("[{}] fsync of {} failed; refusing appends until reopened", _name,
+                        w.seg->log_path.string());
+            return fail(r.error());
+        }
+    }
+    // Index entries go out only after the data they point to is durable. An index failure is
+    // retried at the next flush; recovery would rebuild the index anyway.
+    for (auto& w : work) {
+        if (auto r =
+                w.seg->write_pending_indexes(w.offsets, w.offsets_count, w.times, w.times_count);
+            !r) {
+            retry_later();
+            return fail(r.error());
+        }
+    }
+    if (dir_dirty) {
+        if (auto r = _io.fsync_directory(_dir); !r) {
+            retry_later();
+            return fail(r.error());
+        }
+    }
+    // Every segment below the active one at the snapshot is durable now.
+    if (active_base != _checkpointed_recovery_point) {
+        if (auto r = write_checkpoint(active_base); !r) {
+            _log->warn("[{}] cannot write the checkpoint ({}); recovery will re-validate more",
+                       _name, describe(r.error()));
+        }
+    }
+    if (target > _high_watermark.load()) _high_watermark.store(target);
+    return model::offset(_high_watermark.load());
+}
+
+std::vector<segment_snapshot> partition_log::snapshot_from(model::offset o) const {
+    std::vector<segment_snapshot> out;
+    auto it = std::upper_bound(_segments.begin(), _segments.end(), o,
+                               [](model::offset v, const auto& s) { return v < s->base; });
+    if (it != _segments.begin()) --it;
+    for (bool first = true; it != _segments.end(); ++it, first = false) {
+        auto& s = *it;
+        out.push_back({s, s->size, first ? s->offsets.lookup(o) : index_position{s->base, 0}});
+    }
+    return out;
+}
+
+result<read_result, errc> partition_log::read(model::offset start, size_t max_bytes,
+                                              model::offset upper, bool min_one_batch) {
+    std::vector<segment_snapshot> snap;
+    {
+        std::shared_lock lock(_mutex);
+        if (_closed.load()) return fail(errc::closed);
+        if (start() < _log_start.load() || start() > _log_end.load()) {
+            return fail(errc::offset_out_of_range);
+        }
+        if (start >= upper) return read_result{};
+        snap = snapshot_from(start);
+    }
+    for (auto& s : snap) {
+        const file& f = *s.seg->files.log;
+        batch_scanner scanner(f, s.from.position, s.size, 16 * 1024);
+        while (true) {
+            auto st = scanner.next(scan_mode::headers);
+            if (!st) return fail(st.error());
+            if (*st == scan_status::end) break;
+            if (*st != scan_status::batch) {
+                _log->error("[{}] unreadable batch in {} at {}", _name, s.seg->log_path.string(),
+                            scanner.position());
+                return fail(errc::corrupt_log);
+            }
+            const auto& h = scanner.header();
+            if (h.last_offset() < start()) continue;
+            if (h.last_offset() >= upper()) return read_result{};
+            uint64_t first_pos = scanner.position();
+            uint64_t first_size = h.size_bytes();
+            uint64_t len = std::min<uint64_t>(max_bytes, s.size - first_pos);
+            if (first_size > max_bytes) {
+                if (!min_one_batch) return read_result{};
+                len = first_size;
+            }
+            auto owner = std::make_shared_for_overwrite<uint8_t[]>(len);
+            auto n = f.pread(mutable_bytes_view(owner.get(), len), first_pos);
+            if (!n) return fail(n.error());
+            // Keep whole batches below `upper`; the first one is known to qualify.
+            size_t keep = 0;
+            while (keep + format::batch_header_size <= *n) {
+                auto bh = format::read_header(bytes_view(owner.get() + keep, *n - keep));
+                if (bh.batch_length < static_cast<int32_t>(format::batch_min_length) ||
+                    keep + bh.size_bytes() > *n || bh.last_offset() >= upper()) {
+                    break;
+                }
+                keep += bh.size_bytes();
+            }
+            if (keep == 0) {
+                _log->error("[{}] short read of {} at {}", _name, s.seg->log_path.string(),
+                            first_pos);
+                return fail(errc::io_error);
+            }
+            const uint8_t* data = owner.get();
+            return read_result{shared_bytes{std::shared_ptr<const void>(std::move(owner)),
+                                            bytes_view(data, keep)}};
+        }
+    }
+    return read_result{};
+}
+
+result<std::optional<timestamp_offset>, errc> partition_log::find_offset_by_timestamp(
+    model::timestamp ts) const {
+    std::optional<segment_snapshot> snap;
+    {
+        std::shared_lock lock(_mutex);
+        if (_closed.load()) return fail(errc::closed);
+        for (auto& s : _segments) {
+            if (s->max_timestamp && s->max_timestamp->timestamp >= ts) {
+                snap = segment_snapshot{s, s->size, s->offsets.lookup(s->times.lookup(ts))};
+                break;
+            }
+        }
+    }
+    if (!snap) return std::optional<timestamp_offset>{};
+    const file& f = *snap->seg->files.log;
+    batch_scanner scanner(f, snap->from.position, snap->size);
+    while (true) {
+        auto st = scanner.next(scan_mode::headers);
+        if (!st) return fail(st.error());
+        if (*st != scan_status::batch) {
+            // The segment's largest timestamp was carried by some batch in range.
+            _log->error("[{}] timestamp lookup ran off {} at {}", _name,
+                        snap->seg->log_path.string(), scanner.position());
+            return fail(errc::corrupt_log);
+        }
+        const auto h = scanner.header();
+        if (h.max_timestamp < ts()) continue;
+        timestamp_offset answer{model::timestamp(h.max_timestamp), model::offset(h.base_offset)};
+        if (h.compression() == protocol::compression_type::none && !h.log_append_time()) {
+            bytes batch(h.size_bytes());
+            auto n = f.pread(batch, scanner.position());
+            if (!n) return fail(n.error());
+            if (*n == batch.size()) {
+                if (auto exact = first_record_at_or_after(batch, ts)) answer = *exact;
+            }
+        }
+        return std::optional<timestamp_offset>(answer);
+    }
+}
+
+std::optional<timestamp_offset> partition_log::max_timestamp() const {
+    std::shared_lock lock(_mutex);
+    return _max_timestamp;
+}
+
+size_t partition_log::segment_count() const {
+    std::shared_lock lock(_mutex);
+    return _segments.size();
+}
+
+void partition_log::close() {
+    std::lock_guard flush_lock(_flush_mutex);
+    if (_closed.load()) return;
+    if (!_failed.load()) {
+        if (auto r = flush_locked(); !r) {
+            _log->error("[{}] flush on close failed: {}", _name, describe(r.error()));
+        }
+    }
+    std::unique_lock lock(_mutex);
+    _closed.store(true);
+    _dirty.clear();
+    _segments.clear();
+}
+
+result<void, errc> partition_log::remove() {
+    std::vector<std::shared_ptr<segment>> segments;
+    {
+        std::lock_guard flush_lock(_flush_mutex);
+        std::unique_lock lock(_mutex);
+        _closed.store(true);
+        _dirty.clear();
+        segments.swap(_segments);
+    }
+    auto names = _io.list(_dir);
+    if (!names) return fail(names.error());
+    for (auto& n : *names) {
+        if (auto r = _io.remove(_dir / n); !r) return r;
+    }
+    if (auto r = _io.remove(_dir); !r) return r;
+    _log->info("[{}] removed", _name);
+    return {};
+}
+
+}  // namespace fjord::storage

@@ -1,0 +1,156 @@
+// The log of one partition: an ordered list of segments in one directory
+// (docs/formats/segment-files.md), append at the end, read anywhere, recover on open.
+//
+// Durability model: append() writes to the page cache only; flush() fsyncs everything appended
+// so far and then moves the high watermark up to the log end offset as it was when the flush
+// began. Readers are given data below the high watermark only, so nothing a consumer has seen can
+// be lost by a crash. flush() is meant to be called by flush_scheduler (group commit), not per
+// append.
+//
+// Thread-safety: every method may be called from any thread.
+//  - `_mutex` (the append lock, a shared_mutex) guards the segment list and the mutable state
+//    of the segments (sizes, in-memory indexes, dirty marks). append() holds it exclusively,
+//    including its one write system call (appends to one partition are serial anyway); read()
+//    and the lookups hold it shared only to find a segment and a position, never during a
+//    pread.
+//  - `_flush_mutex` serialises flush() and close(); it is held across the fsyncs, which happen
+//    without `_mutex`, so appends go on while a flush waits for the disk. Lock order:
+//    `_flush_mutex` before `_mutex`.
+//  - Offsets and sizes readable without a lock are atomics.
+// Reads never see bytes past a segment's size as recorded under the append lock, so a partial
+// write that a failed append is truncating away is never returned.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "model/fundamental.h"
+#include "storage/errc.h"
+#include "storage/file_io.h"
+#include "storage/log_config.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace fjord::storage {
+
+class segment;
+struct segment_snapshot;
+
+class partition_log {
+public:
+    // Opens the log in `dir` (created if missing), running recovery (format doc §6): the
+    // segments after the recovery point are re-validated batch by batch and a torn or corrupt
+    // tail is truncated; missing or inconsistent indexes are rebuilt. Afterwards everything is
+    // fsynced and the high watermark equals the log end offset. `io` must outlive the log.
+    // Blocking (reads the tail of the log): never call it on a network thread.
+    static result<std::unique_ptr<partition_log>, errc> open(std::filesystem::path dir,
+                                                             log_config config,
+                                                             file_io& io = default_file_io());
+
+    partition_log(const partition_log&) = delete;
+    partition_log& operator=(const partition_log&) = delete;
+    ~partition_log();  // close() if not closed or removed
+
+    // Appends `batches`: one or more complete v2 batches, contiguous, already validated by the
+    // caller (CRC, sizes); storage re-checks only the framing it relies on (lengths, magic,
+    // lastOffsetDelta) and answers invalid_batch otherwise. Offsets are assigned from the log
+    // end by rewriting each batch's baseOffset and partitionLeaderEpoch in the caller's buffer
+    // (neither is covered by the CRC); the bytes are then written as they are with one write
+    // call. Rolls to a new segment first when the active one would exceed segment_bytes, is
+    // older than segment_ms, or has a full index. Not fsynced. On a failed write the segment is
+    // truncated back and nothing changed (no_space / io_error); the caller's buffer does keep
+    // the rewritten fields.
+    result<append_result, errc> append(mutable_bytes_view batches, model::leader_epoch epoch);
+
+    // fsyncs every segment with unsynced data, writes their pending index entries, then moves
+    // the high watermark to the log end offset as of the start of the flush; returns it. After a
+    // failed fsync the log refuses appends and flushes (io_error) until reopened: the kernel may
+    // have dropped the dirty pages, so only recovery can tell what is on disk.
+    result<model::offset, errc> flush();
+
+    model::offset log_start_offset() const { return model::offset(_log_start.load()); }
+    model::offset log_end_offset() const { return model::offset(_log_end.load()); }
+    // Everything below is durable (fsynced). Never decreases.
+    model::offset high_watermark() const { return model::offset(_high_watermark.load()); }
+    bool has_unflushed_data() const { return _log_end.load() > _high_watermark.load(); }
+
+    // Whole batches, exactly as stored, starting with the batch that contains `start` and
+    // ending before the first batch whose last offset is >= `upper` (callers pass the high
+    // watermark), at most `max_bytes` of them; if the first batch alone is larger than
+    // max_bytes it is returned whole when `min_one_batch`, else nothing. One call reads from one
+    // segment (like Kafka); the caller asks again for more. start < log start or > log end:
+    // offset_out_of_range; start >= upper: empty.
+    result<read_result, errc> read(model::offset start, size_t max_bytes, model::offset upper,
+                                   bool min_one_batch);
+
+    // The earliest offset whose record timestamp is >= ts, with that timestamp, or nullopt when
+    // no batch reaches ts. Exact for uncompressed CreateTime batches (records are decoded); for
+    // compressed or LogAppendTime batches it is the first batch whose maxTimestamp >= ts, with
+    // its base offset and maxTimestamp. Searches the whole log: callers limit the answer to the
+    // high watermark themselves (if the answer is at or above it, there is none below it).
+    result<std::optional<timestamp_offset>, errc> find_offset_by_timestamp(
+        model::timestamp ts) const;
+
+    // The largest batch maxTimestamp in the log and the base offset of the (first) batch that
+    // carries it; nullopt when the log is empty. Includes unflushed batches.
+    std::optional<timestamp_offset> max_timestamp() const;
+
+    uint64_t size_bytes() const { return _size_bytes.load(); }
+    size_t segment_count() const;
+    const std::filesystem::path& directory() const { return _dir; }
+
+    // Flushes and closes. Later calls answer errc::closed. Idempotent.
+    void close();
+    // Closes without flushing and deletes every file of the log and the directory (topic
+    // deletion). Reads in flight finish on the unlinked files.
+    result<void, errc> remove();
+
+private:
+    partition_log(std::filesystem::path dir, log_config config, file_io& io);
+
+    result<void, errc> recover();
+    result<void, errc> write_checkpoint(model::offset recovery_point);
+    result<model::offset, errc> flush_locked();  // REQUIRES: _flush_mutex
+    // REQUIRES: _mutex held exclusively.
+    result<void, errc> roll();
+    bool should_roll(const segment& active, uint64_t bytes, int64_t offsets) const;
+    std::chrono::milliseconds now() const;
+    void mark_dirty(const std::shared_ptr<segment>& s);
+    // The segments from the one containing `o` to the end. REQUIRES: _mutex (shared).
+    std::vector<segment_snapshot> snapshot_from(model::offset o) const;
+
+    const std::filesystem::path _dir;
+    const log_config _config;
+    const uint64_t _segment_bytes;  // segment_bytes capped at the format's limit
+    file_io& _io;
+    std::shared_ptr<spdlog::logger> _log;
+    const std::string _name;  // for log lines
+
+    mutable std::shared_mutex _mutex;
+    std::vector<std::shared_ptr<segment>> _segments;  // GUARDED_BY(_mutex); never empty when open
+    std::vector<std::shared_ptr<segment>> _dirty;     // GUARDED_BY(_mutex)
+    bool _dir_dirty = false;                          // GUARDED_BY(_mutex): files created
+    std::optional<timestamp_offset> _max_timestamp;   // GUARDED_BY(_mutex)
+
+    std::mutex _flush_mutex;
+    model::offset _checkpointed_recovery_point{-1};  // GUARDED_BY(_flush_mutex)
+    bool _checkpoint_valid = false;                  // GUARDED_BY(_flush_mutex)
+
+    std::atomic<int64_t> _log_start{0};
+    std::atomic<int64_t> _log_end{0};
+    std::atomic<int64_t> _high_watermark{0};
+    std::atomic<uint64_t> _size_bytes{0};
+    std::atomic<bool> _closed{false};
+    std::atomic<bool> _failed{false};  // a failed fsync or undo: refuse writes until reopened
+};
+
+}  // namespace fjord::storage

@@ -1,0 +1,96 @@
+// One segment of a partition log: a .log file and its two sparse indexes
+// (docs/formats/segment-files.md). Owned by partition_log and shared (shared_ptr) with reads in
+// flight, so a segment that retention or remove() deletes stays readable until they finish.
+//
+// Locking: the immutable fields (base, paths, files) may be used by anyone holding a reference.
+// The mutable state is guarded by the owning log's locks, as noted per field; segment itself
+// has no lock.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "base/result.h"
+#include "model/fundamental.h"
+#include "storage/errc.h"
+#include "storage/file_io.h"
+#include "storage/index.h"
+#include "storage/log_config.h"
+#include "storage/segment_format.h"
+
+namespace fjord::storage {
+
+struct segment_files {
+    std::unique_ptr<file> log;
+    std::unique_ptr<file> index;
+    std::unique_ptr<file> timeindex;
+};
+
+class segment {
+public:
+    segment(std::filesystem::path dir, model::offset base, segment_files files,
+            const log_config& config);
+    segment(const segment&) = delete;
+    segment& operator=(const segment&) = delete;
+
+    // Opens (creating when missing) the three files of the segment at `base`.
+    static result<segment_files, errc> open_files(file_io& io, const std::filesystem::path& dir,
+                                                  model::offset base);
+    // Removes the three files (missing ones are fine).
+    static result<void, errc> remove_files(file_io& io, const std::filesystem::path& dir,
+                                           model::offset base);
+
+    // Accounts for a batch written at `position`: end offset, largest timestamp and index
+    // entries. Appends and recovery both go through here, so recovery rebuilds exactly the
+    // indexes the appender built. REQUIRES: the batch follows the previous one.
+    void track_batch(const protocol::batch_header& h, uint64_t position);
+    // The segment stops being active: its largest timestamp goes into the time index (§4).
+    void seal();
+    // Forgets all batches (recovery truncating to 0, rebuilding indexes).
+    void reset_tracking();
+    bool indexes_full() const { return offsets.full() || times.full(); }
+
+    // Index entries not yet in the files, in file form, and writes them. REQUIRES: flush lock.
+    result<void, errc> write_pending_indexes(bytes_view offset_bytes, size_t offset_count,
+                                             bytes_view time_bytes, size_t time_count);
+
+    const model::offset base;
+    const std::filesystem::path log_path;
+    const std::filesystem::path index_path;
+    const std::filesystem::path timeindex_path;
+    const segment_files files;
+
+    // Guarded by partition_log::_mutex.
+    uint64_t size = 0;  // bytes of whole batches in the .log
+    model::offset end;  // next offset after the last batch (base when empty)
+    offset_index offsets;
+    time_index times;
+    std::optional<timestamp_offset> max_timestamp;  // largest batch maxTimestamp and its batch
+    uint64_t bytes_since_index_entry = 0;
+    std::optional<std::chrono::milliseconds> first_append_at;
+    bool dirty = false;  // has bytes or index entries not yet fsynced
+    bool sealed = false;
+
+    // Guarded by partition_log::_flush_mutex: index entries already in the files.
+    size_t offsets_written = 0;
+    size_t times_written = 0;
+
+private:
+    uint32_t _index_interval;
+};
+
+}  // namespace fjord::storage
+
+namespace fjord::storage {
+
+// A segment pinned for a read: its size and a start position taken under the append lock, so
+// the read can go on without it.
+struct segment_snapshot {
+    std::shared_ptr<segment> seg;
+    uint64_t size;
+    index_position from;
+};
+
+}  // namespace fjord::storage

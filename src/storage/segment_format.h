@@ -1,0 +1,69 @@
+// Constants and encoders of the partition's on-disk files. The format is specified in
+// docs/formats/segment-files.md; change that page first.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/bytes.h"
+#include "model/fundamental.h"
+#include "protocol/record_batch.h"
+
+namespace fjord::storage::format {
+
+// §1: file names. A segment is named by its base offset, zero-padded to 20 digits.
+inline constexpr std::string_view log_suffix = ".log";
+inline constexpr std::string_view index_suffix = ".index";
+inline constexpr std::string_view timeindex_suffix = ".timeindex";
+inline constexpr std::string_view tmp_suffix = ".tmp";
+inline constexpr std::string_view checkpoint_name = "partition.checkpoint";
+inline constexpr size_t base_offset_digits = 20;
+
+std::string segment_file_name(model::offset base, std::string_view suffix);
+
+enum class file_kind { log, index, timeindex };
+struct segment_file {
+    model::offset base;
+    file_kind kind;
+};
+// Parses "<20 digits><suffix>"; nullopt for any other name.
+std::optional<segment_file> parse_segment_file_name(std::string_view name);
+
+// §2: batches are Kafka's v2 record batches (protocol/record_batch.h has the layout).
+inline constexpr size_t batch_header_size = protocol::batch_header_size;
+inline constexpr size_t batch_length_prefix = protocol::batch_length_overhead;
+inline constexpr size_t batch_min_length = protocol::min_batch_length;
+inline constexpr size_t crc_covered_from = protocol::batch_field::attributes;
+inline constexpr uint64_t max_segment_bytes = INT32_MAX;   // index positions are int32
+inline constexpr int64_t max_relative_offset = INT32_MAX;  // index offsets are int32
+
+// The header fields of the batch starting at `header`, without any check (protocol's
+// read_batch_header wants the whole batch; scans often hold just the header).
+// REQUIRES: header.size() >= batch_header_size.
+protocol::batch_header read_header(bytes_view header);
+
+// §3 and §4: index entries.
+inline constexpr size_t offset_entry_size = 8;
+inline constexpr size_t time_entry_size = 12;
+
+// §5: partition.checkpoint.
+inline constexpr uint32_t checkpoint_magic = 0x464A4350;  // "FJCP"
+inline constexpr uint16_t checkpoint_version = 1;
+inline constexpr size_t checkpoint_size = 28;
+
+struct checkpoint {
+    model::offset log_start;
+    model::offset recovery_point;
+    bool operator==(const checkpoint&) const = default;
+};
+bytes encode_checkpoint(const checkpoint& c);
+enum class checkpoint_status { ok, damaged, unknown_version };
+struct decoded_checkpoint {
+    checkpoint_status status;
+    checkpoint value;
+};
+decoded_checkpoint decode_checkpoint(bytes_view data);
+
+}  // namespace fjord::storage::format
