@@ -43,7 +43,7 @@ client_config& client_config::set(const std::string& name, const std::string& va
     error_buffer err{};
     if (rd_kafka_conf_set(_conf, name.c_str(), value.c_str(), err.data(), err.size()) !=
         RD_KAFKA_CONF_OK) {
-        throw client_error("librdkafka rejected " + name + "=" + value + ": " + err.data());
+        throw config_error("librdkafka rejected " + name + "=" + value + ": " + err.data());
     }
     return *this;
 }

@@ -20,6 +20,12 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// librdkafka refused a configuration value, which came from a flag.
+class config_error : public client_error {
+public:
+    using client_error::client_error;
+};
+
 struct kafka_deleter {
     void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
 };
@@ -50,7 +56,7 @@ public:
     client_config& operator=(client_config&&) = delete;
     ~client_config();
 
-    // Throws client_error naming the property when librdkafka rejects it.
+    // Throws config_error naming the property when librdkafka rejects it.
     client_config& set(const std::string& name, const std::string& value);
 
     // The opaque pointer handed to callbacks; must outlive the client.

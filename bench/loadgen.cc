@@ -71,6 +71,9 @@ void print_report(const report& r, const options& opts) {
 client_config common_config(const options& opts) {
     client_config config;
     config.set("bootstrap.servers", opts.brokers).set("client.id", "fjord-loadgen");
+    if (!opts.debug.empty()) {
+        config.set("debug", opts.debug);
+    }
     return config;
 }
 
@@ -172,9 +175,12 @@ int run_produce(const options& opts) {
 
     const auto start = clock_type::now();
     for (uint64_t i = 0; i < opts.messages; ++i) {
+        // Round robin rather than librdkafka's sticky partitioner, which would put a
+        // whole burst shorter than its 10 ms stickiness on a single partition.
+        const int32_t partition = partitions[i % partitions.size()];
         // Flags 0: librdkafka neither copies nor frees the payload, which outlives the run.
-        while (rd_kafka_produce(rkt.get(), RD_KAFKA_PARTITION_UA, 0, payload.data(), payload.size(),
-                                nullptr, 0, encode_send_time(clock_type::now())) != 0) {
+        while (rd_kafka_produce(rkt.get(), partition, 0, payload.data(), payload.size(), nullptr, 0,
+                                encode_send_time(clock_type::now())) != 0) {
             const auto err = rd_kafka_last_error();
             if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 throw client_error(
@@ -296,6 +302,9 @@ int main(int argc, char** argv) {
     const auto& opts = std::get<options>(parsed);
     try {
         return opts.run_mode == mode::produce ? run_produce(opts) : run_consume(opts);
+    } catch (const config_error& e) {
+        fmt::print(stderr, "fjord-loadgen: {}\n", e.what());
+        return 2;
     } catch (const client_error& e) {
         fmt::print(stderr, "fjord-loadgen: {}\n", e.what());
         return 1;

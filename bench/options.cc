@@ -39,9 +39,9 @@ bool is_compression(std::string_view text) {
 }
 
 bool is_known_flag(std::string_view flag) {
-    constexpr std::array<std::string_view, 8> known{
-        "--brokers", "--topic",      "--messages",    "--size",
-        "--acks",    "--partitions", "--compression", "--format",
+    constexpr std::array<std::string_view, 9> known{
+        "--brokers",    "--topic",       "--messages", "--size",  "--acks",
+        "--partitions", "--compression", "--format",   "--debug",
     };
     for (auto name : known) {
         if (flag == name) {
@@ -68,6 +68,7 @@ const char* usage() {
            "  --partitions N             partitions when produce creates the topic (default 1)\n"
            "  --compression CODEC        none|gzip|snappy|lz4|zstd (default none)\n"
            "  --format text|markdown     markdown prints one table row (default text)\n"
+           "  --debug CONTEXTS           librdkafka debug contexts, e.g. fetch,protocol\n"
            "  --help                     this text\n";
 }
 
@@ -152,6 +153,9 @@ parse_result parse_options(int argc, char** argv) {
                 return bad_value(flag, value, "none, gzip, snappy, lz4 or zstd");
             }
             opts.compression = value;
+        } else if (flag == "--debug") {
+            // librdkafka validates the contexts when the client is configured.
+            opts.debug = value;
         } else if (flag == "--format") {
             if (value == "text") {
                 opts.format = output_format::text;

@@ -21,6 +21,8 @@ struct options {
     // A librdkafka compression.codec value: none, gzip, snappy, lz4, zstd.
     std::string compression = "none";
     output_format format = output_format::text;
+    // librdkafka debug contexts (e.g. "fetch,protocol"); empty for none.
+    std::string debug;
 };
 
 // The outcome of parsing argv: options to run with, a usage request, or an

@@ -6,7 +6,9 @@ import { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Producer
 
 export const TOPIC = 'payment-done';
 export const TOPIC_PARTITIONS = 3;
-export const USER_IDS = ['user-1', 'user-2', 'user-3', 'user-4', 'user-5'] as const;
+// With the Java-compatible partitioner and 3 partitions these keys land two per
+// partition, so every member of a three-consumer group sees keyed events.
+export const USER_IDS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'] as const;
 
 /** Thrown for a bad environment variable; reported without a stack trace. */
 export class ConfigError extends Error {}

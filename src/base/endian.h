@@ -10,7 +10,7 @@
 namespace fjord {
 
 namespace detail {
-template<typename U>
+template <typename U>
 U byteswap(U v) {
     if constexpr (sizeof(U) == 2) return static_cast<U>(__builtin_bswap16(v));
     if constexpr (sizeof(U) == 4) return static_cast<U>(__builtin_bswap32(v));
@@ -19,9 +19,8 @@ U byteswap(U v) {
 }
 }  // namespace detail
 
-template<typename T>
-    requires std::is_integral_v<T>
-T load_be(const uint8_t* p) {
+template <typename T>
+requires std::is_integral_v<T> T load_be(const uint8_t* p) {
     T v;
     std::memcpy(&v, p, sizeof(T));
     if constexpr (std::endian::native == std::endian::little && sizeof(T) > 1) {
@@ -30,8 +29,8 @@ T load_be(const uint8_t* p) {
     return v;
 }
 
-template<typename T>
-    requires std::is_integral_v<T>
+template <typename T>
+requires std::is_integral_v<T>
 void store_be(uint8_t* p, T v) {
     if constexpr (std::endian::native == std::endian::little && sizeof(T) > 1) {
         v = static_cast<T>(detail::byteswap(static_cast<std::make_unsigned_t<T>>(v)));

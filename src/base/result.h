@@ -8,20 +8,21 @@
 
 namespace fjord {
 
-template<typename E>
+template <typename E>
 struct failure {
     E error;
 };
 
-template<typename E>
+template <typename E>
 failure<E> fail(E e) {
     return failure<E>{std::move(e)};
 }
 
-template<typename T, typename E>
+template <typename T, typename E>
 class [[nodiscard]] result {
 public:
-    result(T value) : _state(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+    result(T value)
+        : _state(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
     result(failure<E> f) : _state(std::in_place_index<1>, std::move(f.error)) {}  // NOLINT
 
     bool has_value() const { return _state.index() == 0; }
@@ -54,7 +55,7 @@ private:
 };
 
 // A result with no value: success, or an error.
-template<typename E>
+template <typename E>
 class [[nodiscard]] result<void, E> {
 public:
     result() = default;

@@ -13,7 +13,7 @@ namespace fjord::varint {
 inline constexpr size_t max_length_32 = 5;
 inline constexpr size_t max_length_64 = 10;
 
-template<typename T>
+template <typename T>
 struct decoded {
     T value;
     size_t length;  // bytes consumed
@@ -57,8 +57,12 @@ inline int64_t zigzag_decode(uint64_t v) {
     return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
 }
 
-inline size_t encode_signed(int64_t v, uint8_t* out) { return encode_unsigned(zigzag_encode(v), out); }
-inline size_t encoded_size_signed(int64_t v) { return encoded_size_unsigned(zigzag_encode(v)); }
+inline size_t encode_signed(int64_t v, uint8_t* out) {
+    return encode_unsigned(zigzag_encode(v), out);
+}
+inline size_t encoded_size_signed(int64_t v) {
+    return encoded_size_unsigned(zigzag_encode(v));
+}
 
 // Decodes a zig-zag varint (record fields); `max_length` is 5 for varint, 10 for varlong.
 inline std::optional<decoded<int64_t>> decode_signed(const uint8_t* p, const uint8_t* end,

@@ -8,10 +8,10 @@ namespace fjord::detail {
                                    const std::string& message);
 }
 
-#define vassert(condition, ...)                                                         \
-    do {                                                                                \
-        if (!(condition)) [[unlikely]] {                                                \
-            ::fjord::detail::assertion_failed(__FILE__, __LINE__, #condition,           \
-                                              ::fmt::format(__VA_ARGS__));              \
-        }                                                                               \
+#define vassert(condition, ...)                                               \
+    do {                                                                      \
+        if (!(condition)) [[unlikely]] {                                      \
+            ::fjord::detail::assertion_failed(__FILE__, __LINE__, #condition, \
+                                              ::fmt::format(__VA_ARGS__));    \
+        }                                                                     \
     } while (0)

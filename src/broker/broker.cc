@@ -1,11 +1,18 @@
 #include "broker/broker.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
 
 #include "base/logger.h"
 
 namespace fjord::broker {
 namespace {
+
 auto& logger() {
     static auto l = module_logger("broker");
     return l;
@@ -14,9 +21,40 @@ auto& logger() {
 
 broker::broker(broker_config config) : _config(std::move(config)) {}
 
-broker::~broker() { stop(); }
+broker::~broker() {
+    stop();
+    if (_data_dir_lock >= 0) ::close(_data_dir_lock);
+}
+
+namespace {
+
+// Two brokers on one data directory would corrupt each other's logs: the second one refuses to
+// start. The lock is released by the kernel when the process dies, even on SIGKILL.
+result<int, std::string> lock_data_dir(const std::filesystem::path& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec)
+        return fail(fmt::format("cannot create data directory {}: {}", dir.string(), ec.message()));
+    auto path = dir / ".lock";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return fail(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        ::close(fd);
+        if (err == EWOULDBLOCK) {
+            return fail(fmt::format("data directory {} is in use by another broker", dir.string()));
+        }
+        return fail(fmt::format("cannot lock {}: {}", path.string(), std::strerror(err)));
+    }
+    return fd;
+}
+
+}  // namespace
 
 result<void, std::string> broker::start() {
+    auto lock = lock_data_dir(_config.data_dir);
+    if (!lock) return fail(lock.error());
+    _data_dir_lock = *lock;
     auto metadata = cluster::embedded_metadata_store::open(_config.data_dir);
     if (!metadata) {
         return fail(fmt::format("cannot open metadata in {}: {}", _config.data_dir.string(),
@@ -70,7 +108,9 @@ result<void, std::string> broker::start() {
     return {};
 }
 
-uint16_t broker::port() const { return _server ? _server->port() : 0; }
+uint16_t broker::port() const {
+    return _server ? _server->port() : 0;
+}
 
 void broker::stop() {
     if (!_running) return;
@@ -79,6 +119,8 @@ void broker::stop() {
     _server->stop();   // answers what is in flight, then closes connections
     _flusher->stop();  // flushes everything appended
     _topics->close();
+    ::close(_data_dir_lock);
+    _data_dir_lock = -1;
     logger()->info("stopped");
 }
 

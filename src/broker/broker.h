@@ -29,6 +29,7 @@ public:
 
 private:
     broker_config _config;
+    int _data_dir_lock = -1;  // flock'ed file descriptor; one broker per data directory
     std::unique_ptr<cluster::embedded_metadata_store> _metadata;
     std::unique_ptr<topic_table> _topics;
     std::unique_ptr<storage::flush_scheduler> _flusher;

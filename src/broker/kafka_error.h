@@ -36,6 +36,8 @@ enum class kafka_error : int16_t {
     unknown_topic_id = 100,
 };
 
-constexpr int16_t code(kafka_error e) { return static_cast<int16_t>(e); }
+constexpr int16_t code(kafka_error e) {
+    return static_cast<int16_t>(e);
+}
 
 }  // namespace fjord::broker

@@ -1,5 +1,7 @@
 #include "broker/partition.h"
 
+#include <algorithm>
+
 namespace fjord::broker {
 
 partition::partition(model::topic_partition id, std::shared_ptr<storage::partition_log> log)
@@ -21,6 +23,13 @@ void partition::when_durable(model::offset last_offset, std::function<void(durab
 void partition::add_data_waiter(std::weak_ptr<data_waiter> waiter) {
     std::lock_guard lock(_mutex);
     if (_closed) return;
+    // Fetches that timed out on an idle partition leave expired entries behind; drop them
+    // whenever the list has doubled since the last sweep, so it stays proportional to the live
+    // waiters at amortised O(1) per registration.
+    if (_data_waiters.size() >= _prune_at) {
+        std::erase_if(_data_waiters, [](const auto& w) { return w.expired(); });
+        _prune_at = std::max(min_prune_at, 2 * _data_waiters.size());
+    }
     _data_waiters.push_back(std::move(waiter));
 }
 
@@ -32,7 +41,8 @@ void partition::on_high_watermark(model::offset high_watermark) {
         if (high_watermark <= _high_watermark) return;
         _high_watermark = high_watermark;
         auto end = _durable_waiters.lower_bound(high_watermark);
-        for (auto it = _durable_waiters.begin(); it != end; ++it) ready.push_back(std::move(it->second));
+        for (auto it = _durable_waiters.begin(); it != end; ++it)
+            ready.push_back(std::move(it->second));
         _durable_waiters.erase(_durable_waiters.begin(), end);
         woken.swap(_data_waiters);
     }

@@ -59,6 +59,8 @@ private:
     bool _closed = false;           // GUARDED_BY(_mutex)
     std::multimap<model::offset, std::function<void(durability)>> _durable_waiters;  // GUARDED_BY
     std::vector<std::weak_ptr<data_waiter>> _data_waiters;  // GUARDED_BY(_mutex)
+    static constexpr size_t min_prune_at = 64;
+    size_t _prune_at = min_prune_at;  // GUARDED_BY(_mutex)
 };
 
 }  // namespace fjord::broker

@@ -27,7 +27,7 @@ struct request_context {
 
     // Decodes the body as `Request`. A body that does not parse means the peer is not speaking
     // Kafka: the connection is closed and nullopt returned.
-    template<typename Request>
+    template <typename Request>
     std::optional<Request> decode() {
         Request request;
         if (!request.decode(body, header.api_version) || !body.ok()) {
@@ -38,7 +38,7 @@ struct request_context {
     }
 
     // Encodes `response` at the request's version under the right response header.
-    template<typename Response>
+    template <typename Response>
     void respond(const Response& response) {
         protocol::writer out;
         // ApiVersions answers with response header v0 at every version (KIP-511).

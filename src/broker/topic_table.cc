@@ -35,7 +35,8 @@ storage::log_config log_config_for(const topic_config& c) {
 
 result<void, std::string> validate_topic_name(std::string_view name) {
     if (name.empty()) return fail(std::string("topic name is empty"));
-    if (name == "." || name == "..") return fail(fmt::format("topic name '{}' is not allowed", name));
+    if (name == "." || name == "..")
+        return fail(fmt::format("topic name '{}' is not allowed", name));
     if (name.size() > max_topic_name_length) {
         return fail(fmt::format("topic name is {} characters long; the limit is {}", name.size(),
                                 max_topic_name_length));
@@ -140,18 +141,18 @@ result<std::shared_ptr<const topic_state>, topic_error> topic_table::create(
     }
     int32_t partitions = request.partitions == -1 ? _config.num_partitions : request.partitions;
     if (partitions <= 0) {
-        return fail(topic_error{kafka_error::invalid_partitions,
-                                fmt::format("number of partitions must be larger than 0, got {}",
-                                            request.partitions)});
+        return fail(topic_error{
+            kafka_error::invalid_partitions,
+            fmt::format("number of partitions must be larger than 0, got {}", request.partitions)});
     }
     int16_t replication_factor = request.replication_factor == -1
                                      ? _config.default_replication_factor
                                      : request.replication_factor;
     if (replication_factor != 1) {
-        return fail(topic_error{
-            kafka_error::invalid_replication_factor,
-            fmt::format("replication factor {} is larger than the 1 available broker",
-                        replication_factor)});
+        return fail(
+            topic_error{kafka_error::invalid_replication_factor,
+                        fmt::format("replication factor {} is larger than the 1 available broker",
+                                    replication_factor)});
     }
     for (const auto& [name, value] : request.configs) {
         if (auto r = validate_topic_override(name, value); !r) {
@@ -169,9 +170,9 @@ result<std::shared_ptr<const topic_state>, topic_error> topic_table::create(
         auto key = collision_key(request.name);
         for (const auto& [name, _] : _by_name) {
             if (collision_key(name) == key) {
-                return fail(topic_error{
-                    kafka_error::invalid_topic_exception,
-                    fmt::format("topic '{}' collides with existing topic '{}'", request.name, name)});
+                return fail(topic_error{kafka_error::invalid_topic_exception,
+                                        fmt::format("topic '{}' collides with existing topic '{}'",
+                                                    request.name, name)});
             }
         }
     }

@@ -80,7 +80,8 @@ private:
     std::mutex _admin_mutex;  // serialises create/remove
     mutable std::shared_mutex _mutex;
     std::unordered_map<std::string, std::shared_ptr<const topic_state>> _by_name;  // GUARDED_BY
-    std::unordered_map<const storage::partition_log*, std::weak_ptr<partition>> _by_log;  // GUARDED_BY
+    std::unordered_map<const storage::partition_log*, std::weak_ptr<partition>>
+        _by_log;  // GUARDED_BY
 };
 
 }  // namespace fjord::broker

@@ -57,10 +57,14 @@ std::optional<topic_metadata> from_json(const nlohmann::json& j) {
 
 std::string_view describe(errc e) {
     switch (e) {
-        case errc::topic_already_exists: return "topic already exists";
-        case errc::unknown_topic: return "unknown topic";
-        case errc::io_error: return "metadata i/o error";
-        case errc::corrupt_metadata: return "metadata file is corrupt";
+        case errc::topic_already_exists:
+            return "topic already exists";
+        case errc::unknown_topic:
+            return "unknown topic";
+        case errc::io_error:
+            return "metadata i/o error";
+        case errc::corrupt_metadata:
+            return "metadata file is corrupt";
     }
     return "unknown metadata error";
 }

@@ -34,8 +34,8 @@ private:
 
     const std::filesystem::path _data_dir;
     mutable std::mutex _mutex;
-    uuid _cluster_id;                                                // GUARDED_BY(_mutex)
-    std::map<std::string, topic_metadata, std::less<>> _topics;     // GUARDED_BY(_mutex)
+    uuid _cluster_id;                                            // GUARDED_BY(_mutex)
+    std::map<std::string, topic_metadata, std::less<>> _topics;  // GUARDED_BY(_mutex)
 };
 
 }  // namespace fjord::cluster

@@ -11,7 +11,7 @@
 
 namespace fjord::model {
 
-template<typename T, typename Tag>
+template <typename T, typename Tag>
 class named_type {
 public:
     using value_type = T;
@@ -36,8 +36,12 @@ using leader_epoch = named_type<int32_t, struct leader_epoch_tag>;
 // Milliseconds since the Unix epoch, as Kafka's record timestamps are.
 using timestamp = named_type<int64_t, struct timestamp_tag>;
 
-inline constexpr offset operator+(offset o, int64_t delta) { return offset(o() + delta); }
-inline constexpr int64_t operator-(offset a, offset b) { return a() - b(); }
+inline constexpr offset operator+(offset o, int64_t delta) {
+    return offset(o() + delta);
+}
+inline constexpr int64_t operator-(offset a, offset b) {
+    return a() - b();
+}
 
 struct topic_partition {
     std::string topic;
@@ -47,28 +51,28 @@ struct topic_partition {
 
 }  // namespace fjord::model
 
-template<typename T, typename Tag>
+template <typename T, typename Tag>
 struct std::hash<fjord::model::named_type<T, Tag>> {
     size_t operator()(const fjord::model::named_type<T, Tag>& v) const noexcept {
         return std::hash<T>{}(v());
     }
 };
 
-template<>
+template <>
 struct std::hash<fjord::model::topic_partition> {
     size_t operator()(const fjord::model::topic_partition& tp) const noexcept {
         return std::hash<std::string>{}(tp.topic) * 31 + std::hash<int32_t>{}(tp.partition());
     }
 };
 
-template<typename T, typename Tag>
+template <typename T, typename Tag>
 struct fmt::formatter<fjord::model::named_type<T, Tag>> : fmt::formatter<T> {
     auto format(const fjord::model::named_type<T, Tag>& v, fmt::format_context& ctx) const {
         return fmt::formatter<T>::format(v(), ctx);
     }
 };
 
-template<>
+template <>
 struct fmt::formatter<fjord::model::topic_partition> : fmt::formatter<std::string_view> {
     auto format(const fjord::model::topic_partition& tp, fmt::format_context& ctx) const {
         return fmt::format_to(ctx.out(), "{}/{}", tp.topic, tp.partition());

@@ -7,6 +7,7 @@ Consumers use assign() with explicit offsets because consumer groups are not imp
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import threading
 import time
@@ -17,11 +18,14 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from confluent_kafka.admin import AdminClient, NewTopic
 
 # librdkafka settings shared by every client: small reconnect backoff so a restarted broker is
-# picked up quickly, bounded socket waits.
+# picked up quickly, bounded socket waits, and librdkafka's log routed through Python logging
+# (pytest shows it with a failing test, instead of clients that outlive their test printing
+# "Connection refused" to the terminal once their broker is gone).
 COMMON_CONF = {
     "socket.timeout.ms": 10000,
     "reconnect.backoff.ms": 50,
     "reconnect.backoff.max.ms": 1000,
+    "logger": logging.getLogger("librdkafka"),
 }
 
 

@@ -207,6 +207,13 @@ def _require_binary() -> None:
 
 
 @pytest.fixture
+def fjord_bin() -> Path:
+    """The broker binary, for tests that run it by hand (skips or fails if it is missing)."""
+    _require_binary()
+    return FJORD_BIN
+
+
+@pytest.fixture
 def broker_factory(request, tmp_path):
     """make(settings=None, name=None, start=True) -> Broker. Brokers made by one test are
     stopped (SIGTERM, exit 0 required) when it ends; their logs are shown if it fails."""

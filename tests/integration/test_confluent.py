@@ -9,7 +9,7 @@ import random
 import time
 
 import pytest
-from confluent_kafka import TIMESTAMP_CREATE_TIME, KafkaError, TopicPartition
+from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME, KafkaError, TopicPartition
 from confluent_kafka.admin import NewTopic
 
 import kafka_wire
@@ -59,6 +59,52 @@ def test_create_topic_validate_only_creates_nothing(broker):
         operation_timeout=10, request_timeout=10)
     assert topic_future_error(futures[topic]) is None
     assert topic not in list_topics(broker.bootstrap).topics
+
+
+def test_create_topic_with_configs(broker):
+    topic = unique_topic("configs")
+    client = admin(broker.bootstrap)
+    futures = client.create_topics(
+        [NewTopic(topic, num_partitions=1, replication_factor=1,
+                  config={"retention.ms": "60000", "cleanup.policy": "compact"})],
+        operation_timeout=10, request_timeout=10)
+    assert topic_future_error(futures[topic]) is None
+    assert topic in list_topics(broker.bootstrap).topics
+
+
+@pytest.mark.parametrize("config", [{"retention.msec": "1"}, {"retention.ms": "soon"},
+                                    {"cleanup.policy": "keep"}],
+                         ids=["unknown-name", "not-a-number", "bad-enum"])
+def test_create_topic_with_invalid_config_is_invalid_config(broker, config):
+    topic = unique_topic("badconfig")
+    client = admin(broker.bootstrap)
+    futures = client.create_topics([NewTopic(topic, 1, 1, config=config)],
+                                    operation_timeout=10, request_timeout=10)
+    err = topic_future_error(futures[topic])
+    assert err is not None and err.code() == KafkaError.INVALID_CONFIG, err
+    assert next(iter(config)) in err.str(), err.str()
+    assert topic not in list_topics(broker.bootstrap).topics
+
+
+def test_log_append_time_topic_stamps_broker_time(broker):
+    topic = unique_topic("appendtime")
+    client = admin(broker.bootstrap)
+    futures = client.create_topics(
+        [NewTopic(topic, 1, 1, config={"message.timestamp.type": "LogAppendTime"})],
+        operation_timeout=10, request_timeout=10)
+    assert topic_future_error(futures[topic]) is None
+    before = int(time.time() * 1000)
+    p = producer(broker.bootstrap, {"acks": "all"})
+    for i in range(3):
+        p.produce(topic, value=f"v{i}".encode(), timestamp=BASE_TS + i)
+    flush(p)
+    after = int(time.time() * 1000)
+    messages = consume_all(broker.bootstrap, topic, 1, min_count=3)[0]
+    assert [m.value() for m in messages] == [b"v0", b"v1", b"v2"]
+    for m in messages:
+        kind, ts = m.timestamp()
+        assert kind == TIMESTAMP_LOG_APPEND_TIME, m.timestamp()
+        assert before <= ts <= after, (before, ts, after)
 
 
 def test_create_existing_topic_is_topic_already_exists(broker):

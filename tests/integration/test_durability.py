@@ -72,6 +72,7 @@ def test_sigkill_mid_stream_loses_no_acknowledged_record(broker, tmp_path):
 
     acked = _read_acks(acks_file)
     assert len(acked) >= 5000
+    print(f"{len(acked)} records acknowledged before SIGKILL")
 
     broker.start()
     got = consume_all(broker.bootstrap, topic, partitions, timeout=90)
@@ -89,6 +90,7 @@ def test_sigkill_mid_stream_loses_no_acknowledged_record(broker, tmp_path):
                                  f"{seqs[first_bad:first_bad + 5]} != {expected[first_bad:first_bad + 5]}")
         assert all(m.key() == m.value() for m in msgs)
 
+    print(f"recovered log sizes {[len(got[p]) for p in range(partitions)]}")
     missing = []
     for seq, p, off in acked:
         assert p == seq % partitions

@@ -144,7 +144,12 @@ export class Broker {
             throw new Error(`${this.name} had already exited (code ${code}, signal ${signal}) before stop()\n${this.logTail()}`);
         }
         this.proc.kill('SIGTERM');
-        const result = await Promise.race([this.exit, sleep(timeoutMs).then(() => null)]);
+        let timer;
+        const expired = new Promise((resolve) => {
+            timer = setTimeout(() => resolve(null), timeoutMs);
+        });
+        const result = await Promise.race([this.exit, expired]);
+        clearTimeout(timer); // a pending timer would keep the test process alive
         liveBrokers.delete(this);
         if (result === null) {
             this.proc.kill('SIGKILL');

@@ -13,7 +13,9 @@ function client(broker) {
     return new Kafka({
         clientId: 'fjord-js-test',
         brokers: [broker.bootstrap],
-        logLevel: logLevel.ERROR,
+        // Some tests provoke errors on purpose, which kafkajs logs at ERROR; set
+        // KAFKAJS_LOG_LEVEL=ERROR (or WARN, INFO, DEBUG) to see its log when debugging.
+        logLevel: logLevel[process.env.KAFKAJS_LOG_LEVEL ?? 'NOTHING'] ?? logLevel.NOTHING,
         connectionTimeout: 5000,
         requestTimeout: 15000,
         retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },

@@ -1,8 +1,9 @@
+#include "protocol/messages/api_versions.h"
+
 #include <regex>
 
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
-#include "protocol/messages/api_versions.h"
 
 namespace fjord::broker {
 namespace {

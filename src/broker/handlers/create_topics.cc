@@ -1,8 +1,9 @@
+#include "protocol/messages/create_topics.h"
+
 #include <set>
 
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
-#include "protocol/messages/create_topics.h"
 
 namespace fjord::broker {
 namespace {
@@ -26,9 +27,8 @@ topic_result error_result(const std::string& name, kafka_error e, std::string me
 // partition on this (the only) broker.
 result<new_topic, topic_error> to_new_topic(
     const protocol::create_topics_request::creatable_topic& t, int32_t node_id) {
-    new_topic out{.name = t.name,
-                  .partitions = t.num_partitions,
-                  .replication_factor = t.replication_factor};
+    new_topic out{
+        .name = t.name, .partitions = t.num_partitions, .replication_factor = t.replication_factor};
     if (!t.assignments.empty()) {
         if (t.num_partitions != -1 || t.replication_factor != -1) {
             return fail(topic_error{kafka_error::invalid_request,
@@ -81,7 +81,8 @@ void handle_create_topics(request_context&& ctx) {
         }
         auto spec = to_new_topic(t, services.config.node_id);
         if (!spec) {
-            response.topics.push_back(error_result(t.name, spec.error().code, spec.error().message));
+            response.topics.push_back(
+                error_result(t.name, spec.error().code, spec.error().message));
             continue;
         }
         auto created = services.topics.create(*spec, request->validate_only);
@@ -98,14 +99,13 @@ void handle_create_topics(request_context&& ctx) {
         r.replication_factor = topic.metadata.replication_factor;
         r.configs.emplace();
         for (const auto& entry : describe_topic_config(services.config, topic.metadata.configs)) {
-            r.configs->push_back(
-                {.name = entry.name,
-                 .value = entry.value,
-                 .read_only = false,
-                 .config_source = entry.source == config_source::topic_override
-                                      ? source_topic_config
-                                      : source_default_config,
-                 .is_sensitive = false});
+            r.configs->push_back({.name = entry.name,
+                                  .value = entry.value,
+                                  .read_only = false,
+                                  .config_source = entry.source == config_source::topic_override
+                                                       ? source_topic_config
+                                                       : source_default_config,
+                                  .is_sensitive = false});
         }
         response.topics.push_back(std::move(r));
     }

@@ -1,6 +1,7 @@
+#include "protocol/messages/delete_topics.h"
+
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
-#include "protocol/messages/delete_topics.h"
 
 namespace fjord::broker {
 namespace {

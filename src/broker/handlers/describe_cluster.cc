@@ -1,6 +1,7 @@
+#include "protocol/messages/describe_cluster.h"
+
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
-#include "protocol/messages/describe_cluster.h"
 
 namespace fjord::broker {
 namespace {

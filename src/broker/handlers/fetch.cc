@@ -1,10 +1,11 @@
 // Fetch: reads whole batches below the high watermark straight from the segment files and
 // long-polls: a fetch that finds fewer than min_bytes waits, woken by the partitions it reads
 // when their high watermark moves, until max_wait_ms runs out.
+#include "protocol/messages/fetch.h"
+
 #include "broker/error_mapping.h"
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
-#include "protocol/messages/fetch.h"
 
 namespace fjord::broker {
 namespace {
@@ -51,7 +52,8 @@ private:
         // Register before reading so that data arriving in between still wakes us.
         if (waiting_allowed) watch_partitions();
         auto response = read_all();
-        if (!waiting_allowed || _error_seen || _bytes_read >= static_cast<size_t>(std::max(_request.min_bytes, 0))) {
+        if (!waiting_allowed || _error_seen ||
+            _bytes_read >= static_cast<size_t>(std::max(_request.min_bytes, 0))) {
             _done = true;
             _timer.cancel();
             _ctx.respond(response);
@@ -70,7 +72,8 @@ private:
         }
     }
 
-    std::shared_ptr<const topic_state> find_topic(const protocol::fetch_request::fetch_topic& t) const {
+    std::shared_ptr<const topic_state> find_topic(
+        const protocol::fetch_request::fetch_topic& t) const {
         if (_ctx.version() >= first_topic_id_version) return _ctx.services->topics.find(t.topic_id);
         return _ctx.services->topics.find(t.topic);
     }

@@ -1,6 +1,7 @@
+#include "protocol/messages/find_coordinator.h"
+
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
-#include "protocol/messages/find_coordinator.h"
 
 namespace fjord::broker {
 namespace {

@@ -1,6 +1,7 @@
+#include "protocol/messages/list_offsets.h"
+
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
-#include "protocol/messages/list_offsets.h"
 
 namespace fjord::broker {
 namespace {
@@ -39,7 +40,8 @@ partition_response list_partition(const topic_state* topic,
                 out.offset = m->offset();
             }
             return out;
-        default: break;
+        default:
+            break;
     }
     if (p.timestamp < 0) {
         out.error_code = code(kafka_error::invalid_request);

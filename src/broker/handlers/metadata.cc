@@ -1,6 +1,7 @@
+#include "protocol/messages/metadata.h"
+
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
-#include "protocol/messages/metadata.h"
 
 namespace fjord::broker {
 namespace {
@@ -37,7 +38,9 @@ response_topic resolve_topic(request_context& ctx,
     int32_t node = services.config.node_id;
     if (!requested.name) {
         auto topic = services.topics.find(requested.topic_id);
-        if (!topic) return topic_error_entry(std::nullopt, requested.topic_id, kafka_error::unknown_topic_id);
+        if (!topic)
+            return topic_error_entry(std::nullopt, requested.topic_id,
+                                     kafka_error::unknown_topic_id);
         return describe_topic(*topic, node);
     }
     const std::string& name = *requested.name;

@@ -1,13 +1,14 @@
 // Produce: validate each partition's record set in place, append it exactly as received (the
 // log rewrites baseOffset and partitionLeaderEpoch in the request buffer), then answer:
 // acks=0 never, acks=1 once appended, acks=all once the flusher has made it durable.
+#include "protocol/messages/produce.h"
+
 #include <atomic>
 #include <chrono>
 
 #include "broker/error_mapping.h"
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
-#include "protocol/messages/produce.h"
 #include "protocol/record_batch.h"
 
 namespace fjord::broker {
@@ -28,8 +29,8 @@ std::optional<std::string> policy_violation(const std::vector<protocol::batch_he
     }
     const auto& h = batches.front();
     if (h.records_count <= 0 || h.last_offset_delta != h.records_count - 1) {
-        return fmt::format("batch claims {} records but a last offset delta of {}",
-                           h.records_count, h.last_offset_delta);
+        return fmt::format("batch claims {} records but a last offset delta of {}", h.records_count,
+                           h.last_offset_delta);
     }
     if (h.compression() == protocol::compression_type::zstd && version < first_zstd_version) {
         error = kafka_error::unsupported_compression_type;

@@ -23,7 +23,9 @@ constexpr handler_entry registry[] = {
 
 }  // namespace
 
-std::span<const handler_entry> handler_registry() { return registry; }
+std::span<const handler_entry> handler_registry() {
+    return registry;
+}
 
 const handler_entry* find_handler(int16_t api_key) {
     auto it = std::find_if(std::begin(registry), std::end(registry),

@@ -1,6 +1,7 @@
+#include "broker/config.h"
+
 #include <gtest/gtest.h>
 
-#include "broker/config.h"
 #include "broker/topic_config.h"
 #include "broker/topic_table.h"
 
@@ -82,8 +83,8 @@ TEST(topic_config, overrides_are_validated) {
 TEST(topic_config, overrides_win_over_broker_defaults) {
     broker_config broker;
     broker.log_segment_bytes = 4096;
-    auto c = effective_topic_config(broker, {{"max.message.bytes", "100"},
-                                             {"message.timestamp.type", "LogAppendTime"}});
+    auto c = effective_topic_config(
+        broker, {{"max.message.bytes", "100"}, {"message.timestamp.type", "LogAppendTime"}});
     EXPECT_EQ(c.segment_bytes, 4096);
     EXPECT_EQ(c.max_message_bytes, 100);
     EXPECT_TRUE(c.log_append_time);

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
+#include "storage/batch_scanner.h"
 #include "storage/segment_format.h"
 #include "storage/tests/fault_file_io.h"
 #include "storage/tests/test_batches.h"
@@ -400,6 +404,53 @@ TEST_F(partition_log_test, read_result_owns_its_bytes_after_remove) {
     ASSERT_TRUE(log->remove());
     ASSERT_TRUE(r);
     EXPECT_EQ(bytes(r->data.view.begin(), r->data.view.end()), b);
+}
+
+TEST_F(partition_log_test, concurrent_reads_see_whole_batches_below_the_high_watermark) {
+    log_config config;
+    config.segment_bytes = 4096;
+    config.index_interval_bytes = 300;
+    auto log = open(config);
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+        for (int i = 0; i < 400; ++i) {
+            bytes b = make_batch(1 + i % 4, 1000 + i, 20);
+            ASSERT_TRUE(log->append(b, epoch));
+            if (i % 7 == 0) {
+                ASSERT_TRUE(log->flush());
+            }
+        }
+        ASSERT_TRUE(log->flush());
+        done = true;
+    });
+    size_t reads = 0;
+    while (!done.load() || reads == 0) {
+        auto hw = log->high_watermark();
+        offset start(hw() == 0 ? 0
+                               : static_cast<int64_t>(reads * 7919 % static_cast<size_t>(hw())));
+        auto r = log->read(start, 2000, hw, true);
+        ASSERT_TRUE(r);
+        ++reads;
+        // Whole, valid batches, contiguous, the first holding `start`, all below hw.
+        int64_t expected = -1;
+        for (size_t pos = 0; pos < r->data.size();) {
+            auto rest = r->data.view.subspan(pos);
+            ASSERT_EQ(check_batch(rest, scan_mode::verified), scan_status::batch);
+            int64_t base = test::base_offset_of(rest);
+            int64_t last = base + test::offset_count_of(rest) - 1;
+            if (expected < 0) {
+                EXPECT_LE(base, start());
+                EXPECT_GE(last, start());
+            } else {
+                EXPECT_EQ(base, expected);
+            }
+            EXPECT_LT(last, hw());
+            expected = last + 1;
+            pos += static_cast<size_t>(load_be<int32_t>(rest.data() + 8)) + 12;
+        }
+    }
+    writer.join();
+    EXPECT_GT(log->segment_count(), 3u);
 }
 
 }  // namespace
