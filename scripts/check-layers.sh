@@ -11,8 +11,9 @@ declare -A allowed=(
     [storage]="base model protocol storage"
     [net]="base net"
     [cluster]="base model cluster"
-    [broker]="base model protocol storage net cluster broker"
-    [app]="base model protocol storage net cluster broker app"
+    [coordinator]="base model protocol coordinator"
+    [broker]="base model protocol storage net cluster coordinator broker"
+    [app]="base model protocol storage net cluster coordinator broker app"
 )
 
 status=0

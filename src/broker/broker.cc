@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "base/logger.h"
+#include "coordinator/records.h"
 
 namespace fjord::broker {
 namespace {
@@ -77,12 +78,19 @@ result<void, std::string> broker::start() {
         p->on_high_watermark(*flushed);
     });
     _flusher->start();
+    if (auto r = start_coordinator(); !r) {
+        _flusher->stop();
+        _topics->close();
+        return fail(r.error());
+    }
 
     _services = std::make_unique<broker_services>(broker_services{
         .config = _config,
         .metadata = *_metadata,
         .topics = *_topics,
         .flusher = *_flusher,
+        .groups = *_groups,
+        .offsets = *_offsets,
         .advertised_host = _config.listen_host,
     });
     _handler = std::make_unique<kafka_server>(*_services);
@@ -97,6 +105,8 @@ result<void, std::string> broker::start() {
     try {
         _server->start();
     } catch (const std::system_error& e) {
+        _groups->shutdown();
+        _timers->stop();
         _flusher->stop();
         _topics->close();
         return fail(std::string(e.what()));
@@ -108,6 +118,56 @@ result<void, std::string> broker::start() {
     return {};
 }
 
+// The coordinator's state lives in __consumer_offsets: create it on first start, then replay it
+// into the group manager and the offset store before any client can reach them.
+result<void, std::string> broker::start_coordinator() {
+    _offsets_topic = std::make_unique<offsets_topic>(*_topics, *_flusher);
+    if (auto r = _offsets_topic->ensure_created(_config.offsets_topic_num_partitions); !r) {
+        return fail(fmt::format("cannot create {}: {}", offsets_topic_name, r.error()));
+    }
+    int32_t partitions = _topics->find(offsets_topic_name)->metadata.partition_count;
+    _timers = std::make_unique<coordinator::threaded_timer_service>();
+    _groups = std::make_unique<coordinator::group_manager>(
+        coordinator::group_config{
+            .min_session_timeout = _config.group_min_session_timeout,
+            .max_session_timeout = _config.group_max_session_timeout,
+            .initial_rebalance_delay = _config.group_initial_rebalance_delay,
+            .max_size = _config.group_max_size,
+            .offsets_partitions = partitions,
+        },
+        *_timers, *_offsets_topic);
+    _offsets = std::make_unique<coordinator::offset_store>(
+        coordinator::offset_config{
+            .offsets_partitions = partitions,
+            .max_metadata_bytes = static_cast<size_t>(_config.offset_metadata_max_bytes),
+            .retention = _config.offsets_retention,
+        },
+        *_offsets_topic);
+    auto replayed =
+        _offsets_topic->replay([this](bytes_view key, const std::optional<bytes>& value) {
+            switch (coordinator::records::kind_of(key)) {
+                case coordinator::records::key_kind::offset_commit:
+                    _offsets->load_record(key, value);
+                    break;
+                case coordinator::records::key_kind::group_metadata:
+                    _groups->load_record(key, value);
+                    break;
+                case coordinator::records::key_kind::unknown:
+                    break;
+            }
+        });
+    if (!replayed) return fail(replayed.error());
+    schedule_offset_expiry();
+    return {};
+}
+
+void broker::schedule_offset_expiry() {
+    _timers->schedule(_config.offsets_retention_check_interval, [this] {
+        _offsets->expire([this](std::string_view group) { return !_groups->has_members(group); });
+        schedule_offset_expiry();
+    });
+}
+
 uint16_t broker::port() const {
     return _server ? _server->port() : 0;
 }
@@ -116,7 +176,9 @@ void broker::stop() {
     if (!_running) return;
     _running = false;
     logger()->info("stopping");
-    _server->stop();   // answers what is in flight, then closes connections
+    _server->stop();      // answers what is in flight, then closes connections
+    _groups->shutdown();  // no more timers into the coordinator
+    _timers->stop();
     _flusher->stop();  // flushes everything appended
     _topics->close();
     ::close(_data_dir_lock);

@@ -8,9 +8,13 @@
 #include "base/result.h"
 #include "broker/config.h"
 #include "broker/kafka_server.h"
+#include "broker/offsets_topic.h"
 #include "broker/services.h"
 #include "broker/topic_table.h"
 #include "cluster/embedded_metadata_store.h"
+#include "coordinator/group_manager.h"
+#include "coordinator/offset_store.h"
+#include "coordinator/threaded_timer_service.h"
 #include "net/server.h"
 #include "storage/flush_scheduler.h"
 
@@ -28,11 +32,18 @@ public:
     void stop();
 
 private:
+    result<void, std::string> start_coordinator();
+    void schedule_offset_expiry();
+
     broker_config _config;
     int _data_dir_lock = -1;  // flock'ed file descriptor; one broker per data directory
     std::unique_ptr<cluster::embedded_metadata_store> _metadata;
     std::unique_ptr<topic_table> _topics;
     std::unique_ptr<storage::flush_scheduler> _flusher;
+    std::unique_ptr<offsets_topic> _offsets_topic;
+    std::unique_ptr<coordinator::threaded_timer_service> _timers;
+    std::unique_ptr<coordinator::group_manager> _groups;
+    std::unique_ptr<coordinator::offset_store> _offsets;
     std::unique_ptr<broker_services> _services;
     std::unique_ptr<kafka_server> _handler;
     std::unique_ptr<net::server> _server;

@@ -33,6 +33,17 @@ result<bool, std::string> parse_bool(std::string_view name, std::string_view val
 using setter =
     std::function<result<void, std::string>(broker_config&, std::string_view, std::string_view)>;
 
+template <typename Duration>
+setter duration_setter(Duration broker_config::*field, int64_t min) {
+    return [field, min](broker_config& c, std::string_view name,
+                        std::string_view value) -> result<void, std::string> {
+        auto v = parse_int<int64_t>(name, value, min);
+        if (!v) return fail(v.error());
+        c.*field = Duration(*v);
+        return {};
+    };
+}
+
 template <typename T, typename Field>
 setter int_setter(Field field, T min, T max = std::numeric_limits<T>::max()) {
     return [field, min, max](broker_config& c, std::string_view name,
@@ -60,6 +71,20 @@ const std::map<std::string_view, setter>& setters() {
         {"log.index.size.max.bytes",
          int_setter<int32_t>(&broker_config::log_index_size_max_bytes, 4)},
         {"max.connections", int_setter<int32_t>(&broker_config::max_connections, 1)},
+        {"group.min.session.timeout.ms",
+         duration_setter(&broker_config::group_min_session_timeout, 0)},
+        {"group.max.session.timeout.ms",
+         duration_setter(&broker_config::group_max_session_timeout, 0)},
+        {"group.initial.rebalance.delay.ms",
+         duration_setter(&broker_config::group_initial_rebalance_delay, 0)},
+        {"group.max.size", int_setter<int32_t>(&broker_config::group_max_size, 1)},
+        {"offsets.topic.num.partitions",
+         int_setter<int32_t>(&broker_config::offsets_topic_num_partitions, 1)},
+        {"offsets.retention.minutes", duration_setter(&broker_config::offsets_retention, 1)},
+        {"offsets.retention.check.interval.ms",
+         duration_setter(&broker_config::offsets_retention_check_interval, 1)},
+        {"offset.metadata.max.bytes",
+         int_setter<int32_t>(&broker_config::offset_metadata_max_bytes, 0)},
         {"num.network.threads",
          [](broker_config& c, std::string_view name,
             std::string_view value) -> result<void, std::string> {
@@ -68,20 +93,13 @@ const std::map<std::string_view, setter>& setters() {
              c.num_network_threads = static_cast<size_t>(*v);
              return {};
          }},
-        {"log.roll.ms",
-         [](broker_config& c, std::string_view name,
-            std::string_view value) -> result<void, std::string> {
-             auto v = parse_int<int64_t>(name, value, 1);
-             if (!v) return fail(v.error());
-             c.log_roll_ms = std::chrono::milliseconds(*v);
-             return {};
-         }},
+        {"log.roll.ms", duration_setter(&broker_config::log_roll_ms, 1)},
         {"log.roll.hours",
          [](broker_config& c, std::string_view name,
             std::string_view value) -> result<void, std::string> {
              auto v = parse_int<int64_t>(name, value, 1, 1LL << 40);
              if (!v) return fail(v.error());
-             c.log_roll_ms = std::chrono::hours(*v);
+             c.log_roll_ms = std::chrono::hours(*v);  // hours to milliseconds
              return {};
          }},
         {"auto.create.topics.enable",

@@ -29,6 +29,17 @@ struct broker_config {
     std::string log_message_timestamp_type = "CreateTime";  // log.message.timestamp.type
     size_t num_network_threads = 0;                         // num.network.threads (0 = cores)
     int32_t max_connections = 10000;                        // max.connections
+    // Group coordinator.
+    std::chrono::milliseconds group_min_session_timeout{6000};     // group.min.session.timeout.ms
+    std::chrono::milliseconds group_max_session_timeout{1800000};  // group.max.session.timeout.ms
+    std::chrono::milliseconds group_initial_rebalance_delay{
+        3000};                                      // group.initial.rebalance.delay.ms
+    int32_t group_max_size = 2147483647;            // group.max.size
+    int32_t offsets_topic_num_partitions = 50;      // offsets.topic.num.partitions
+    std::chrono::minutes offsets_retention{10080};  // offsets.retention.minutes
+    std::chrono::milliseconds offsets_retention_check_interval{
+        600000};                               // offsets.retention.check.interval.ms
+    int32_t offset_metadata_max_bytes = 4096;  // offset.metadata.max.bytes
 
     // Sets one property by its Kafka name. The error names the property and the problem.
     result<void, std::string> set(std::string_view name, std::string_view value);

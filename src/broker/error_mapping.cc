@@ -36,4 +36,47 @@ kafka_error to_kafka_error(protocol::batch_errc e) {
     return kafka_error::unknown_server_error;
 }
 
+kafka_error to_kafka_error(coordinator::errc e) {
+    using coordinator::errc;
+    switch (e) {
+        case errc::none:
+            return kafka_error::none;
+        case errc::coordinator_load_in_progress:
+            return kafka_error::coordinator_load_in_progress;
+        case errc::invalid_group_id:
+            return kafka_error::invalid_group_id;
+        case errc::group_id_not_found:
+            return kafka_error::group_id_not_found;
+        case errc::unknown_member_id:
+            return kafka_error::unknown_member_id;
+        case errc::member_id_required:
+            return kafka_error::member_id_required;
+        case errc::illegal_generation:
+            return kafka_error::illegal_generation;
+        case errc::rebalance_in_progress:
+            return kafka_error::rebalance_in_progress;
+        case errc::inconsistent_group_protocol:
+            return kafka_error::inconsistent_group_protocol;
+        case errc::invalid_session_timeout:
+            return kafka_error::invalid_session_timeout;
+        case errc::fenced_instance_id:
+            return kafka_error::fenced_instance_id;
+        case errc::group_max_size_reached:
+            return kafka_error::group_max_size_reached;
+        case errc::non_empty_group:
+            return kafka_error::non_empty_group;
+        case errc::unknown_topic_or_partition:
+            return kafka_error::unknown_topic_or_partition;
+        case errc::offset_metadata_too_large:
+            return kafka_error::offset_metadata_too_large;
+        case errc::coordinator_not_available:
+            return kafka_error::coordinator_not_available;
+        case errc::group_subscribed_to_topic:
+            return kafka_error::group_subscribed_to_topic;
+        case errc::invalid_request:
+            return kafka_error::invalid_request;
+    }
+    return kafka_error::unknown_server_error;
+}
+
 }  // namespace fjord::broker

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "broker/kafka_error.h"
+#include "coordinator/errc.h"
 #include "protocol/record_batch.h"
 #include "storage/errc.h"
 
@@ -10,5 +11,11 @@ namespace fjord::broker {
 
 kafka_error to_kafka_error(storage::errc e);
 kafka_error to_kafka_error(protocol::batch_errc e);
+kafka_error to_kafka_error(coordinator::errc e);
+
+// The error code as the wire carries it.
+inline int16_t error_code_of(coordinator::errc e) {
+    return code(to_kafka_error(e));
+}
 
 }  // namespace fjord::broker

@@ -8,6 +8,8 @@
 #include "broker/config.h"
 #include "broker/topic_table.h"
 #include "cluster/metadata_store.h"
+#include "coordinator/group_manager.h"
+#include "coordinator/offset_store.h"
 #include "storage/flush_scheduler.h"
 
 namespace fjord::broker {
@@ -17,6 +19,8 @@ struct broker_services {
     cluster::metadata_store& metadata;
     topic_table& topics;
     storage::flush_scheduler& flusher;
+    coordinator::group_manager& groups;
+    coordinator::offset_store& offsets;
     // The address clients are told to connect to (Metadata, DescribeCluster, FindCoordinator).
     std::string advertised_host;
     uint16_t advertised_port = 0;

@@ -1,7 +1,8 @@
 """Bounded wrappers around kcat and confluent-kafka (librdkafka) for the integration tests.
 
 Every call here has a deadline: a broker that stops answering fails the test, never hangs it.
-Consumers use assign() with explicit offsets because consumer groups are not implemented yet.
+consumer()/consume_all() use assign() with explicit offsets (no group membership); GroupMember
+below is a subscribe()d member of a consumer group.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def flush(p: Producer, timeout: float = 30.0) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Consumer (assign only: no consumer groups yet)
+# Consumer (assign only, no group membership)
 
 
 def consumer(bootstrap: str, conf: dict | None = None) -> Consumer:
@@ -243,3 +244,139 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
         interval = min(interval * 1.5, 0.5)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}"
                          + (f" (last error: {last_exc!r})" if last_exc else ""))
+
+
+# ---------------------------------------------------------------------------------------------
+# Consumer groups (subscribe)
+
+# The broker's minimum session timeout (group.min.session.timeout.ms default), so a member that
+# vanishes is noticed as soon as the broker allows; frequent heartbeats so rebalances are quick.
+GROUP_CONF = {
+    "session.timeout.ms": 6000,
+    "heartbeat.interval.ms": 500,
+    "max.poll.interval.ms": 30000,
+    "auto.offset.reset": "earliest",
+    "enable.auto.commit": False,
+    "enable.partition.eof": False,
+    "fetch.wait.max.ms": 100,
+    "topic.metadata.refresh.interval.ms": 2000,
+}
+
+
+class GroupMember:
+    """A subscribe()d consumer that records its rebalance callbacks and everything it receives.
+
+    The callbacks run inside poll(), so a test drives several members from one thread by
+    polling each in turn (poll_members). `assignment` is the set of (topic, partition) the member
+    owns now; `events` lists ("assign" | "revoke" | "lost", sorted partitions, monotonic time).
+    """
+
+    def __init__(self, bootstrap: str, group: str, topics: list[str], conf: dict | None = None,
+                 name: str | None = None):
+        self.name = name or f"member-{uuid.uuid4().hex[:6]}"
+        self.group = group
+        base = {"bootstrap.servers": bootstrap, "group.id": group, "client.id": self.name,
+                **GROUP_CONF, **COMMON_CONF}
+        base.update(conf or {})
+        self.consumer = Consumer(base)
+        self.assignment: set[tuple[str, int]] = set()
+        self.events: list[tuple[str, list[tuple[str, int]], float]] = []
+        self.messages: list = []
+        self.errors: list[KafkaError] = []
+        self.closed = False
+        self.consumer.subscribe(topics, on_assign=self._on_assign, on_revoke=self._on_revoke,
+                                on_lost=self._on_lost)
+
+    def _record(self, kind: str, partitions) -> list[tuple[str, int]]:
+        parts = sorted((p.topic, p.partition) for p in partitions)
+        self.events.append((kind, parts, time.monotonic()))
+        return parts
+
+    def _on_assign(self, consumer, partitions) -> None:
+        self.assignment = set(self._record("assign", partitions))
+
+    def _on_revoke(self, consumer, partitions) -> None:
+        self._record("revoke", partitions)
+        self.assignment = set()
+
+    def _on_lost(self, consumer, partitions) -> None:
+        self._record("lost", partitions)
+        self.assignment = set()
+
+    def poll(self, timeout: float = 0.05) -> list:
+        """One consume() call; returns the messages it got (also kept in self.messages)."""
+        got = []
+        for msg in self.consumer.consume(num_messages=1000, timeout=timeout):
+            err = msg.error()
+            if err is not None:
+                if err.code() != KafkaError._PARTITION_EOF:
+                    self.errors.append(err)
+                continue
+            got.append(msg)
+        self.messages += got
+        return got
+
+    def partitions(self) -> list[int]:
+        return sorted(p for _, p in self.assignment)
+
+    def keys(self) -> list[tuple[int, int]]:
+        """(partition, offset) of every message received, in arrival order."""
+        return [(m.partition(), m.offset()) for m in self.messages]
+
+    def close(self, timeout: float = 15.0) -> None:
+        if not self.closed:
+            self.closed = True
+            close_bounded(self.consumer, timeout)
+
+    def __repr__(self) -> str:
+        return f"<{self.name} {sorted(self.assignment)} {len(self.messages)} msgs>"
+
+
+def poll_members(members: list[GroupMember], predicate, timeout: float, what: str):
+    """Polls every open member in turn until `predicate()` is truthy; fails at the deadline
+    with the members' assignments and rebalance events."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for m in members:
+            if not m.closed:
+                m.poll(0.02)
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            state = "\n".join(f"  {m.name}: assignment {sorted(m.assignment)}, {len(m.messages)} messages, "
+                              f"events {[(k, p) for k, p, _ in m.events]}, errors {[str(e) for e in m.errors[-3:]]}"
+                              for m in members)
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{state}")
+
+
+def assignments_split(members: list[GroupMember], topic: str, partitions: int) -> bool:
+    """True when every member owns at least one partition of `topic`, no two own the same one,
+    and together they own all of them."""
+    owned = [m.assignment for m in members]
+    if any(not a for a in owned):
+        return False
+    union = set().union(*owned)
+    return (sum(len(a) for a in owned) == len(union)
+            and union == {(topic, p) for p in range(partitions)})
+
+
+def close_all(members: list[GroupMember]) -> None:
+    for m in members:
+        try:
+            m.close()
+        except AssertionError:
+            pass
+
+
+def produce_records(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes, int | None]]) -> list[Delivery]:
+    """Produces (key, value, partition or None) records and returns their delivery reports
+    (all must succeed), in the order produced."""
+    p = producer(bootstrap)
+    log = DeliveryLog()
+    for key, value, partition in records:
+        kwargs = {} if partition is None else {"partition": partition}
+        p.produce(topic, value=value, key=key, on_delivery=log, **kwargs)
+    flush(p)
+    assert not log.errors(), f"delivery errors: {[str(d.error) for d in log.errors()][:5]}"
+    return log.reports

@@ -1,8 +1,11 @@
 """Hand-encoded Kafka wire protocol for the tests that must control every byte.
 
 Only what the tests need: request framing (header v1/v2), ApiVersions, Metadata v1, Produce v3
-and Fetch v4 (both non-flexible), record batch v2 building and walking, CRC-32C. Layouts follow
-../shared/kafka-protocol/README.md; integers are big-endian.
+and Fetch v4 (both non-flexible), record batch v2 building and walking, CRC-32C, and the group
+coordinator's APIs at non-flexible versions (FindCoordinator v0-2, JoinGroup v0-5, SyncGroup v0-3,
+Heartbeat v0-3, LeaveGroup v0, OffsetCommit v2, OffsetFetch v1, DescribeGroups v0, ListGroups v0,
+DeleteGroups v0) with the consumer protocol's subscription and assignment blobs. Layouts follow
+../shared/kafka-protocol/README.md and message/*.json; integers are big-endian.
 """
 
 from __future__ import annotations
@@ -16,12 +19,33 @@ API_PRODUCE = 0
 API_FETCH = 1
 API_METADATA = 3
 API_API_VERSIONS = 18
+API_OFFSET_COMMIT = 8
+API_OFFSET_FETCH = 9
 API_FIND_COORDINATOR = 10
+API_JOIN_GROUP = 11
+API_HEARTBEAT = 12
+API_LEAVE_GROUP = 13
+API_SYNC_GROUP = 14
+API_DESCRIBE_GROUPS = 15
+API_LIST_GROUPS = 16
+API_DELETE_GROUPS = 42
 
 ERR_NONE = 0
 ERR_CORRUPT_MESSAGE = 2
 ERR_UNSUPPORTED_VERSION = 35
 ERR_INVALID_REQUEST = 42
+ERR_COORDINATOR_NOT_AVAILABLE = 15
+ERR_NOT_COORDINATOR = 16
+ERR_ILLEGAL_GENERATION = 22
+ERR_INCONSISTENT_GROUP_PROTOCOL = 23
+ERR_INVALID_GROUP_ID = 24
+ERR_UNKNOWN_MEMBER_ID = 25
+ERR_INVALID_SESSION_TIMEOUT = 26
+ERR_REBALANCE_IN_PROGRESS = 27
+ERR_NON_EMPTY_GROUP = 68
+ERR_GROUP_ID_NOT_FOUND = 69
+ERR_MEMBER_ID_REQUIRED = 79
+ERR_FENCED_INSTANCE_ID = 82
 
 COMPRESSION_NAMES = {0: "none", 1: "gzip", 2: "snappy", 3: "lz4", 4: "zstd"}
 
@@ -466,3 +490,424 @@ def fetch_all_batches(bootstrap: str, topic: str, partition: int) -> list[BatchI
                                      f"{part.high_watermark} returned no complete batch")
             batches += got
             offset = got[-1].last_offset + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Group coordinator APIs (non-flexible versions only)
+#
+# Each *_request() returns a complete frame; each parse_*() reads the body after the v0 response
+# header (Connection.roundtrip returns a Reader positioned there) and rejects trailing bytes.
+
+
+def _done(r: Reader, what: str) -> None:
+    if r.remaining():
+        raise AssertionError(f"{r.remaining()} unexpected trailing bytes in {what}")
+
+
+def consumer_subscription(topics: list[str], user_data: bytes | None = None) -> bytes:
+    """ConsumerProtocolSubscription v0: the metadata of a JoinGroup protocol of type "consumer"."""
+    return i16(0) + array([string(t) for t in topics]) + nbytes(user_data)
+
+
+def consumer_assignment(partitions: dict[str, list[int]], user_data: bytes | None = None) -> bytes:
+    """ConsumerProtocolAssignment v0: what a SyncGroup leader hands each member."""
+    return (i16(0)
+            + array([string(t) + array([i32(p) for p in ps]) for t, ps in partitions.items()])
+            + nbytes(user_data))
+
+
+def parse_consumer_assignment(blob: bytes) -> dict[str, list[int]]:
+    """The topic -> partitions of a ConsumerProtocolAssignment (any version: the fields this
+    reads come first in all of them). An empty blob means no assignment."""
+    if not blob:
+        return {}
+    r = Reader(blob)
+    r.i16()  # version
+    out = {}
+    for _ in range(r.i32()):
+        topic = r.string()
+        out[topic] = [r.i32() for _ in range(r.i32())]
+    return out
+
+
+# -- FindCoordinator v0-2 ----------------------------------------------------------------------
+
+
+@dataclass
+class FindCoordinatorResponse:
+    error_code: int
+    node_id: int
+    host: str
+    port: int
+    error_message: str | None = None
+
+
+def find_coordinator_request(version: int, correlation_id: int, key: str, key_type: int = 0) -> bytes:
+    assert version <= 2, "v3+ is flexible"
+    body = string(key) + (i8(key_type) if version >= 1 else b"")
+    return request(API_FIND_COORDINATOR, version, correlation_id, body)
+
+
+def parse_find_coordinator(r: Reader, version: int) -> FindCoordinatorResponse:
+    if version >= 1:
+        r.i32()  # throttle
+    error = r.i16()
+    message = r.string() if version >= 1 else None
+    node, host, port = r.i32(), r.string(), r.i32()
+    _done(r, f"FindCoordinator v{version}")
+    return FindCoordinatorResponse(error, node, host, port, message)
+
+
+# -- JoinGroup v0-5 ----------------------------------------------------------------------------
+
+
+@dataclass
+class JoinGroupMember:
+    member_id: str
+    group_instance_id: str | None
+    metadata: bytes = field(repr=False)
+
+
+@dataclass
+class JoinGroupResponse:
+    error_code: int
+    generation_id: int
+    protocol_name: str | None
+    leader: str
+    member_id: str
+    members: list[JoinGroupMember]
+
+
+def join_group_request(version: int, correlation_id: int, group: str, *, member_id: str = "",
+                       session_timeout_ms: int = 6000, rebalance_timeout_ms: int | None = None,
+                       group_instance_id: str | None = None, protocol_type: str = "consumer",
+                       protocols: list[tuple[str, bytes]] | None = None) -> bytes:
+    assert version <= 5, "v6+ is flexible"
+    if protocols is None:
+        protocols = [("range", consumer_subscription([]))]
+    body = string(group) + i32(session_timeout_ms)
+    if version >= 1:
+        body += i32(rebalance_timeout_ms if rebalance_timeout_ms is not None else session_timeout_ms)
+    body += string(member_id)
+    if version >= 5:
+        body += string(group_instance_id)
+    body += string(protocol_type) + array([string(n) + nbytes(m) for n, m in protocols])
+    return request(API_JOIN_GROUP, version, correlation_id, body)
+
+
+def parse_join_group(r: Reader, version: int) -> JoinGroupResponse:
+    if version >= 2:
+        r.i32()  # throttle
+    error, generation = r.i16(), r.i32()
+    protocol, leader, member_id = r.string(), r.string(), r.string()
+    members = []
+    for _ in range(r.i32()):
+        mid = r.string()
+        instance = r.string() if version >= 5 else None
+        members.append(JoinGroupMember(mid, instance, r.nbytes() or b""))
+    _done(r, f"JoinGroup v{version}")
+    return JoinGroupResponse(error, generation, protocol, leader, member_id, members)
+
+
+# -- SyncGroup v0-3 ----------------------------------------------------------------------------
+
+
+def sync_group_request(version: int, correlation_id: int, group: str, generation_id: int,
+                       member_id: str, assignments: dict[str, bytes] | None = None, *,
+                       group_instance_id: str | None = None) -> bytes:
+    assert version <= 3, "v4+ is flexible"
+    body = string(group) + i32(generation_id) + string(member_id)
+    if version >= 3:
+        body += string(group_instance_id)
+    body += array([string(m) + nbytes(a) for m, a in (assignments or {}).items()])
+    return request(API_SYNC_GROUP, version, correlation_id, body)
+
+
+def parse_sync_group(r: Reader, version: int) -> tuple[int, bytes]:
+    """(error code, assignment blob)."""
+    if version >= 1:
+        r.i32()
+    error, assignment = r.i16(), r.nbytes() or b""
+    _done(r, f"SyncGroup v{version}")
+    return error, assignment
+
+
+# -- Heartbeat v0-3, LeaveGroup v0 -------------------------------------------------------------
+
+
+def heartbeat_request(version: int, correlation_id: int, group: str, generation_id: int,
+                      member_id: str, *, group_instance_id: str | None = None) -> bytes:
+    assert version <= 3, "v4+ is flexible"
+    body = string(group) + i32(generation_id) + string(member_id)
+    if version >= 3:
+        body += string(group_instance_id)
+    return request(API_HEARTBEAT, version, correlation_id, body)
+
+
+def parse_error_only(r: Reader, version: int, what: str, throttle_from: int = 1) -> int:
+    """Heartbeat and LeaveGroup (v0-2) answers: [throttle_time_ms] error_code."""
+    if version >= throttle_from:
+        r.i32()
+    error = r.i16()
+    _done(r, f"{what} v{version}")
+    return error
+
+
+def parse_heartbeat(r: Reader, version: int) -> int:
+    return parse_error_only(r, version, "Heartbeat")
+
+
+def leave_group_v0_request(correlation_id: int, group: str, member_id: str) -> bytes:
+    return request(API_LEAVE_GROUP, 0, correlation_id, string(group) + string(member_id))
+
+
+def parse_leave_group_v0(r: Reader) -> int:
+    return parse_error_only(r, 0, "LeaveGroup")
+
+
+# -- OffsetCommit v2, OffsetFetch v1 -----------------------------------------------------------
+
+
+def offset_commit_v2_request(correlation_id: int, group: str, generation_id: int, member_id: str,
+                             offsets: dict[tuple[str, int], int | tuple[int, str | None]], *,
+                             retention_time_ms: int = -1) -> bytes:
+    """`offsets`: (topic, partition) -> offset, or -> (offset, metadata)."""
+    by_topic: dict[str, list[bytes]] = {}
+    for (topic, partition), value in offsets.items():
+        offset, metadata = value if isinstance(value, tuple) else (value, "")
+        by_topic.setdefault(topic, []).append(i32(partition) + i64(offset) + string(metadata))
+    body = (string(group) + i32(generation_id) + string(member_id) + i64(retention_time_ms)
+            + array([string(t) + array(parts) for t, parts in by_topic.items()]))
+    return request(API_OFFSET_COMMIT, 2, correlation_id, body)
+
+
+def parse_offset_commit_v2(r: Reader) -> dict[tuple[str, int], int]:
+    """(topic, partition) -> error code."""
+    out = {}
+    for _ in range(r.i32()):
+        topic = r.string()
+        for _ in range(r.i32()):
+            p, err = r.i32(), r.i16()
+            out[(topic, p)] = err
+    _done(r, "OffsetCommit v2")
+    return out
+
+
+@dataclass
+class FetchedOffset:
+    offset: int
+    metadata: str | None
+    error_code: int
+
+
+def offset_fetch_v1_request(correlation_id: int, group: str, partitions: dict[str, list[int]]) -> bytes:
+    body = string(group) + array([string(t) + array([i32(p) for p in ps]) for t, ps in partitions.items()])
+    return request(API_OFFSET_FETCH, 1, correlation_id, body)
+
+
+def parse_offset_fetch_v1(r: Reader) -> dict[tuple[str, int], FetchedOffset]:
+    out = {}
+    for _ in range(r.i32()):
+        topic = r.string()
+        for _ in range(r.i32()):
+            p, offset, metadata, err = r.i32(), r.i64(), r.string(), r.i16()
+            out[(topic, p)] = FetchedOffset(offset, metadata, err)
+    _done(r, "OffsetFetch v1")
+    return out
+
+
+# -- DescribeGroups v0, ListGroups v0, DeleteGroups v0 -----------------------------------------
+
+
+@dataclass
+class DescribedMember:
+    member_id: str
+    client_id: str
+    client_host: str
+    metadata: bytes = field(repr=False)
+    assignment: bytes = field(repr=False)
+
+
+@dataclass
+class DescribedGroup:
+    error_code: int
+    group_id: str
+    state: str
+    protocol_type: str
+    protocol: str
+    members: list[DescribedMember]
+
+
+def describe_groups_v0_request(correlation_id: int, groups: list[str]) -> bytes:
+    return request(API_DESCRIBE_GROUPS, 0, correlation_id, array([string(g) for g in groups]))
+
+
+def parse_describe_groups_v0(r: Reader) -> dict[str, DescribedGroup]:
+    out = {}
+    for _ in range(r.i32()):
+        error, gid, state, ptype, proto = r.i16(), r.string(), r.string(), r.string(), r.string()
+        members = []
+        for _ in range(r.i32()):
+            members.append(DescribedMember(r.string(), r.string(), r.string(), r.nbytes() or b"",
+                                           r.nbytes() or b""))
+        out[gid] = DescribedGroup(error, gid, state, ptype, proto, members)
+    _done(r, "DescribeGroups v0")
+    return out
+
+
+def list_groups_v0_request(correlation_id: int) -> bytes:
+    return request(API_LIST_GROUPS, 0, correlation_id, b"")
+
+
+def parse_list_groups_v0(r: Reader) -> tuple[int, dict[str, str]]:
+    """(error code, group id -> protocol type)."""
+    error = r.i16()
+    groups = {}
+    for _ in range(r.i32()):
+        gid = r.string()
+        groups[gid] = r.string()
+    _done(r, "ListGroups v0")
+    return error, groups
+
+
+def delete_groups_v0_request(correlation_id: int, groups: list[str]) -> bytes:
+    return request(API_DELETE_GROUPS, 0, correlation_id, array([string(g) for g in groups]))
+
+
+def parse_delete_groups_v0(r: Reader) -> dict[str, int]:
+    r.i32()  # throttle (present from v0)
+    out = {}
+    for _ in range(r.i32()):
+        gid = r.string()
+        out[gid] = r.i16()
+    _done(r, "DeleteGroups v0")
+    return out
+
+
+# -- One-shot helpers on a fresh connection ------------------------------------------------------
+
+
+def _one(bootstrap: str, frame_fn, parse, *args, timeout: float = 10.0):
+    with Connection(bootstrap, timeout=timeout) as conn:
+        return parse(conn.roundtrip(frame_fn(1, *args), 1))
+
+
+def describe_group(bootstrap: str, group: str) -> DescribedGroup:
+    return _one(bootstrap, describe_groups_v0_request, parse_describe_groups_v0, [group])[group]
+
+
+def list_groups(bootstrap: str) -> dict[str, str]:
+    error, groups = _one(bootstrap, list_groups_v0_request, parse_list_groups_v0)
+    if error != ERR_NONE:
+        raise AssertionError(f"ListGroups: error {error}")
+    return groups
+
+
+def fetch_offsets(bootstrap: str, group: str, partitions: dict[str, list[int]]) -> dict[tuple[str, int], FetchedOffset]:
+    return _one(bootstrap, offset_fetch_v1_request, parse_offset_fetch_v1, group, partitions)
+
+
+def delete_groups(bootstrap: str, groups: list[str]) -> dict[str, int]:
+    return _one(bootstrap, delete_groups_v0_request, parse_delete_groups_v0, groups)
+
+
+class RawMember:
+    """One consumer-group member driven by hand on its own connection: join (taking the
+    MEMBER_ID_REQUIRED round trip of v4+ in stride), sync as leader with a given assignment,
+    heartbeat, commit. The fields keep the last generation it was told."""
+
+    def __init__(self, bootstrap: str, group: str, *, topics: list[str] | None = None,
+                 session_timeout_ms: int = 6000, rebalance_timeout_ms: int = 10000,
+                 group_instance_id: str | None = None, timeout: float = 15.0):
+        self.conn = Connection(bootstrap, timeout=timeout)
+        self.group = group
+        self.topics = topics or []
+        self.session_timeout_ms = session_timeout_ms
+        self.rebalance_timeout_ms = rebalance_timeout_ms
+        self.group_instance_id = group_instance_id
+        self.member_id = ""
+        self.generation = -1
+        self.leader = ""
+        self.members: list[JoinGroupMember] = []
+        self._corr = 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "RawMember":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def next_corr(self) -> int:
+        self._corr += 1
+        return self._corr
+
+    def call(self, frame_fn, parse, *args, **kwargs):
+        """Sends frame_fn(corr, *args, **kwargs) and parses the answer with parse(reader)."""
+        corr = self.next_corr()
+        return parse(self.conn.roundtrip(frame_fn(corr, *args, **kwargs), corr))
+
+    def join(self, version: int = 5, *, metadata: bytes | None = None) -> JoinGroupResponse:
+        """JoinGroup until it succeeds or fails with anything but MEMBER_ID_REQUIRED (once)."""
+        meta = metadata if metadata is not None else consumer_subscription(self.topics)
+        res = None
+        for _ in range(2):
+            corr = self.next_corr()
+            frame = join_group_request(
+                version, corr, self.group, member_id=self.member_id,
+                session_timeout_ms=self.session_timeout_ms, rebalance_timeout_ms=self.rebalance_timeout_ms,
+                group_instance_id=self.group_instance_id if version >= 5 else None,
+                protocols=[("range", meta)])
+            res = parse_join_group(self.conn.roundtrip(frame, corr), version)
+            if res.error_code == ERR_MEMBER_ID_REQUIRED:
+                self.member_id = res.member_id
+                continue
+            break
+        if res.error_code == ERR_NONE:
+            self.member_id = res.member_id
+            self.generation = res.generation_id
+            self.leader = res.leader
+            self.members = res.members
+        return res
+
+    def sync(self, assignments: dict[str, dict[str, list[int]]] | None = None, version: int = 3) -> tuple[int, dict[str, list[int]]]:
+        """SyncGroup at the current generation; `assignments` is member id -> topic -> partitions
+        (only the leader's is used). Returns (error, this member's assignment)."""
+        blobs = {m: consumer_assignment(a) for m, a in (assignments or {}).items()}
+        corr = self.next_corr()
+        frame = sync_group_request(version, corr, self.group, self.generation, self.member_id, blobs,
+                                   group_instance_id=self.group_instance_id)
+        error, blob = parse_sync_group(self.conn.roundtrip(frame, corr), version)
+        return error, parse_consumer_assignment(blob)
+
+    def join_and_sync(self, assignment: dict[str, list[int]] | None = None) -> dict[str, list[int]]:
+        """Join as the only member (so the leader) and assign `assignment` to itself."""
+        res = self.join()
+        if res.error_code != ERR_NONE:
+            raise AssertionError(f"JoinGroup {self.group}: error {res.error_code}")
+        if res.leader != self.member_id or len(res.members) != 1:
+            raise AssertionError(f"expected to lead a group of one: {res}")
+        error, got = self.sync({self.member_id: assignment or {}})
+        if error != ERR_NONE:
+            raise AssertionError(f"SyncGroup {self.group}: error {error}")
+        return got
+
+    def heartbeat(self, version: int = 3, *, generation: int | None = None,
+                  member_id: str | None = None) -> int:
+        corr = self.next_corr()
+        frame = heartbeat_request(version, corr, self.group,
+                                  self.generation if generation is None else generation,
+                                  self.member_id if member_id is None else member_id,
+                                  group_instance_id=self.group_instance_id)
+        return parse_heartbeat(self.conn.roundtrip(frame, corr), version)
+
+    def commit(self, offsets: dict[tuple[str, int], int], *, generation: int | None = None,
+               member_id: str | None = None) -> dict[tuple[str, int], int]:
+        return self.call(offset_commit_v2_request, parse_offset_commit_v2, self.group,
+                         self.generation if generation is None else generation,
+                         self.member_id if member_id is None else member_id, offsets)
+
+    def leave(self) -> int:
+        return self.call(leave_group_v0_request, parse_leave_group_v0, self.group, self.member_id)

@@ -5,7 +5,7 @@
 // Environment: FJORD_BIN (default <repo>/build/release/fjord); FJORD_REQUIRE_BINARY=1 makes a
 // missing binary a failure instead of a skip.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -355,3 +355,79 @@ export function errorTypes(error) {
     visit(error);
     return types;
 }
+
+/**
+ * Starts a long-running command in its own process group and collects its stdout by lines.
+ * Returns {child, lines, stderr(), waitForLine(predicate, timeoutMs, what), signal(sig) (to the whole
+ * group), signalWhere(argsPredicate, sig) (to the members whose command line matches), exit}.
+ * `exit` resolves to {code, signal} and never rejects. Call signal('SIGKILL') (or await a clean
+ * exit) before the test ends; processes still running when node exits are killed.
+ */
+export function startProcess(cmd, args, { cwd, env } = {}) {
+    const child = spawn(cmd, args, {
+        cwd,
+        env: { ...process.env, ...env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+    });
+    const lines = [];
+    const err = [];
+    let partial = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+        partial += chunk;
+        const parts = partial.split('\n');
+        partial = parts.pop();
+        lines.push(...parts);
+    });
+    child.stderr.on('data', (d) => err.push(d));
+    child.stdin.on('error', () => {}); // a child that died before reading its input
+    const exit = new Promise((resolve) => {
+        child.once('close', (code, signal) => {
+            if (partial) lines.push(partial);
+            liveProcesses.delete(child);
+            resolve({ code, signal });
+        });
+        child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    });
+    liveProcesses.add(child);
+    const signal = (sig) => {
+        try {
+            process.kill(-child.pid, sig);
+        } catch {
+            /* already gone */
+        }
+    };
+    // One process of the group, chosen by its command line: for wrappers (npm, tsx) that relay
+    // some signals and not others, so the program sees a signal exactly once.
+    const signalWhere = (matches, sig) => {
+        const ps = spawnSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' });
+        const found = ps.stdout.split('\n')
+            .map((l) => l.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/))
+            .filter((m) => m && Number(m[2]) === child.pid && matches(m[3]))
+            .map((m) => Number(m[1]));
+        for (const pid of found) process.kill(pid, sig);
+        return found;
+    };
+    const stderr = () => Buffer.concat(err).toString('utf8');
+    const waitForLine = async (predicate, timeoutMs, what) => {
+        try {
+            return await waitFor(() => lines.find(predicate), timeoutMs, what);
+        } catch (e) {
+            e.message += `\n${cmd} stdout (last 20 lines):\n${lines.slice(-20).join('\n')}\nstderr: ${stderr().slice(-3000)}`;
+            throw e;
+        }
+    };
+    return { child, lines, stderr, waitForLine, signal, signalWhere, exit };
+}
+
+const liveProcesses = new Set();
+process.on('exit', () => {
+    for (const child of liveProcesses) {
+        try {
+            process.kill(-child.pid, 'SIGKILL');
+        } catch {
+            /* gone */
+        }
+    }
+});

@@ -2,6 +2,7 @@
 
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
+#include "broker/offsets_topic.h"
 
 namespace fjord::broker {
 namespace {
@@ -22,10 +23,17 @@ topic_result delete_one(broker_services& services, std::optional<std::string> na
     }
     out.name = name;
     if (auto topic = services.topics.find(*name)) out.topic_id = topic->metadata.id;
+    if (is_internal_topic(*name)) {
+        out.error_code = code(kafka_error::invalid_topic_exception);
+        out.error_message = fmt::format("internal topic '{}' cannot be deleted", *name);
+        return out;
+    }
     if (auto r = services.topics.remove(*name); !r) {
         out.error_code = code(r.error().code);
         out.error_message = r.error().message;
+        return out;
     }
+    services.offsets.remove_topic(*name);
     return out;
 }
 

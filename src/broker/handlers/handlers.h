@@ -31,5 +31,15 @@ void handle_api_versions(request_context&& ctx);
 void handle_create_topics(request_context&& ctx);
 void handle_delete_topics(request_context&& ctx);
 void handle_describe_cluster(request_context&& ctx);
+void handle_offset_commit(request_context&& ctx);
+void handle_offset_fetch(request_context&& ctx);
+void handle_join_group(request_context&& ctx);
+void handle_heartbeat(request_context&& ctx);
+void handle_leave_group(request_context&& ctx);
+void handle_sync_group(request_context&& ctx);
+void handle_describe_groups(request_context&& ctx);
+void handle_list_groups(request_context&& ctx);
+void handle_delete_groups(request_context&& ctx);
+void handle_offset_delete(request_context&& ctx);
 
 }  // namespace fjord::broker

@@ -2,6 +2,7 @@
 
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
+#include "broker/offsets_topic.h"
 
 namespace fjord::broker {
 namespace {
@@ -12,6 +13,7 @@ response_topic describe_topic(const topic_state& topic, int32_t node_id) {
     response_topic out;
     out.name = topic.metadata.name;
     out.topic_id = topic.metadata.id;
+    out.is_internal = is_internal_topic(topic.metadata.name);
     for (const auto& p : topic.partitions) {
         out.partitions.push_back({.partition_index = p->id().partition(),
                                   .leader_id = node_id,

@@ -9,6 +9,7 @@
 #include "broker/error_mapping.h"
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
+#include "broker/offsets_topic.h"
 #include "protocol/record_batch.h"
 
 namespace fjord::broker {
@@ -89,6 +90,9 @@ std::optional<model::offset> append_partition(
     };
     if (ctx.version() < first_supported_version) return reject(kafka_error::unsupported_version);
     if (!topic) return reject(kafka_error::unknown_topic_or_partition);
+    if (is_internal_topic(topic->metadata.name)) {
+        return reject(kafka_error::invalid_topic_exception, "cannot produce to an internal topic");
+    }
     target = topic->find_partition(data.index);
     if (!target) return reject(kafka_error::unknown_topic_or_partition);
     if (!data.records || data.records->empty()) {
