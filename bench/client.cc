@@ -12,12 +12,6 @@ using error_buffer = std::array<char, 512>;
 struct metadata_deleter {
     void operator()(const rd_kafka_metadata_t* md) const { rd_kafka_metadata_destroy(md); }
 };
-struct queue_deleter {
-    void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
-};
-struct event_deleter {
-    void operator()(rd_kafka_event_t* ev) const { rd_kafka_event_destroy(ev); }
-};
 struct new_topic_deleter {
     void operator()(rd_kafka_NewTopic_t* t) const { rd_kafka_NewTopic_destroy(t); }
 };
@@ -56,6 +50,13 @@ client_config& client_config::set_opaque(void* opaque) {
 client_config& client_config::set_delivery_callback(void (*cb)(rd_kafka_t*,
                                                                const rd_kafka_message_t*, void*)) {
     rd_kafka_conf_set_dr_msg_cb(_conf, cb);
+    return *this;
+}
+
+client_config& client_config::set_rebalance_callback(void (*cb)(rd_kafka_t*, rd_kafka_resp_err_t,
+                                                                rd_kafka_topic_partition_list_t*,
+                                                                void*)) {
+    rd_kafka_conf_set_rebalance_cb(_conf, cb);
     return *this;
 }
 
@@ -132,6 +133,23 @@ uint64_t count_messages(rd_kafka_t* rk, const std::string& topic,
     return total;
 }
 
+partition_list_ptr make_partition_list(const std::string& topic,
+                                       const std::vector<int32_t>& partitions, int64_t offset) {
+    partition_list_ptr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+    for (const int32_t id : partitions) {
+        rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), id)->offset = offset;
+    }
+    return list;
+}
+
+void subscribe(rd_kafka_t* rk, const std::string& topic) {
+    const auto topics =
+        make_partition_list(topic, {RD_KAFKA_PARTITION_UA}, RD_KAFKA_OFFSET_INVALID);
+    if (const auto err = rd_kafka_subscribe(rk, topics.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw client_error("subscribe to " + topic + " failed: " + rd_kafka_err2str(err));
+    }
+}
+
 topic_creation create_topic(rd_kafka_t* rk, const std::string& topic, int32_t partitions,
                             std::chrono::milliseconds timeout) {
     error_buffer err{};
@@ -148,13 +166,12 @@ topic_creation create_topic(rd_kafka_t* rk, const std::string& topic, int32_t pa
         throw client_error(std::string("admin request timeout: ") + err.data());
     }
 
-    const std::unique_ptr<rd_kafka_queue_t, queue_deleter> queue(rd_kafka_queue_new(rk));
+    const queue_ptr queue(rd_kafka_queue_new(rk));
     rd_kafka_NewTopic_t* topics[] = {new_topic.get()};
     rd_kafka_CreateTopics(rk, topics, 1, admin_options.get(), queue.get());
 
     // The request timeout above bounds the wait; the extra second is slack.
-    const std::unique_ptr<rd_kafka_event_t, event_deleter> event(
-        rd_kafka_queue_poll(queue.get(), timeout_ms(timeout) + 1000));
+    const event_ptr event(rd_kafka_queue_poll(queue.get(), timeout_ms(timeout) + 1000));
     if (!event) {
         throw client_error("CreateTopics for " + topic + " got no answer");
     }

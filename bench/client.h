@@ -40,11 +40,19 @@ struct partition_list_deleter {
         rd_kafka_topic_partition_list_destroy(l);
     }
 };
+struct queue_deleter {
+    void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+};
+struct event_deleter {
+    void operator()(rd_kafka_event_t* ev) const { rd_kafka_event_destroy(ev); }
+};
 
 using kafka_ptr = std::unique_ptr<rd_kafka_t, kafka_deleter>;
 using topic_ptr = std::unique_ptr<rd_kafka_topic_t, topic_deleter>;
 using message_ptr = std::unique_ptr<rd_kafka_message_t, message_deleter>;
 using partition_list_ptr = std::unique_ptr<rd_kafka_topic_partition_list_t, partition_list_deleter>;
+using queue_ptr = std::unique_ptr<rd_kafka_queue_t, queue_deleter>;
+using event_ptr = std::unique_ptr<rd_kafka_event_t, event_deleter>;
 
 // Owns an rd_kafka_conf_t until it is handed to create_client.
 class client_config {
@@ -62,6 +70,10 @@ public:
     // The opaque pointer handed to callbacks; must outlive the client.
     client_config& set_opaque(void* opaque);
     client_config& set_delivery_callback(void (*cb)(rd_kafka_t*, const rd_kafka_message_t*, void*));
+    // A consumer's rebalance callback, run inside rd_kafka_consumer_poll() (or close) on the
+    // polling thread; it must assign or unassign (see rd_kafka_conf_set_rebalance_cb).
+    client_config& set_rebalance_callback(void (*cb)(rd_kafka_t*, rd_kafka_resp_err_t,
+                                                     rd_kafka_topic_partition_list_t*, void*));
 
     rd_kafka_conf_t* get() { return _conf; }
     rd_kafka_conf_t* release() { return std::exchange(_conf, nullptr); }
@@ -84,6 +96,13 @@ std::vector<int32_t> partitions_of(rd_kafka_t* rk, const std::string& topic,
 // each partition's leader, so it also opens the connections a run will use.
 uint64_t count_messages(rd_kafka_t* rk, const std::string& topic,
                         const std::vector<int32_t>& partitions, std::chrono::milliseconds timeout);
+
+// One entry for each of the topic's `partitions`, all with the same `offset`.
+partition_list_ptr make_partition_list(const std::string& topic,
+                                       const std::vector<int32_t>& partitions, int64_t offset);
+
+// Joins the consumer's group for `topic` (rd_kafka_subscribe).
+void subscribe(rd_kafka_t* rk, const std::string& topic);
 
 enum class topic_creation { created, already_existed };
 

@@ -1,6 +1,7 @@
 // fjord-loadgen: produce or consume a fixed number of messages against any
 // Kafka-API broker with librdkafka and report throughput (and, for produce,
-// per-message latency). See bench/README.md.
+// per-message latency); or time consumer group rebalances and offset commits
+// (group_join.cc, offset_commit.cc). See bench/README.md.
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
@@ -10,21 +11,20 @@
 #include <cstdio>
 #include <random>
 #include <string>
-#include <thread>
 #include <variant>
 #include <vector>
 
 #include "client.h"
+#include "common.h"
+#include "group_bench.h"
 #include "latency_histogram.h"
 #include "options.h"
 
 namespace fjord::bench {
 namespace {
 
-using clock_type = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-constexpr auto admin_timeout = 10s;
 // Without a word from the broker for this long, a consume run gives up.
 constexpr auto consume_idle_limit = 30s;
 
@@ -35,14 +35,6 @@ struct report {
     double seconds = 0;
     const latency_histogram* latency = nullptr;  // produce only, in microseconds
 };
-
-double rate(double amount, double seconds) {
-    return seconds > 0 ? amount / seconds : 0;
-}
-
-std::string millis(uint64_t micros) {
-    return fmt::format("{:.3f}", micros / 1000.0);
-}
 
 void print_report(const report& r, const options& opts) {
     const double msgs_per_s = rate(static_cast<double>(r.messages), r.seconds);
@@ -68,15 +60,6 @@ void print_report(const report& r, const options& opts) {
     }
 }
 
-client_config common_config(const options& opts) {
-    client_config config;
-    config.set("bootstrap.servers", opts.brokers).set("client.id", "fjord-loadgen");
-    if (!opts.debug.empty()) {
-        config.set("debug", opts.debug);
-    }
-    return config;
-}
-
 // Written only from delivery reports, which librdkafka runs inside
 // rd_kafka_poll()/rd_kafka_flush() on the producing thread.
 struct delivery_state {
@@ -85,16 +68,6 @@ struct delivery_state {
     uint64_t failed = 0;
     rd_kafka_resp_err_t first_error = RD_KAFKA_RESP_ERR_NO_ERROR;
 };
-
-// The send time rides in the message's opaque pointer, so nothing is kept per message.
-void* encode_send_time(clock_type::time_point t) {
-    return reinterpret_cast<void*>(static_cast<uintptr_t>(t.time_since_epoch().count()));
-}
-
-clock_type::time_point decode_send_time(void* opaque) {
-    return clock_type::time_point(
-        clock_type::duration(static_cast<clock_type::rep>(reinterpret_cast<uintptr_t>(opaque))));
-}
 
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
     auto& state = *static_cast<delivery_state*>(opaque);
@@ -105,8 +78,8 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
         return;
     }
     ++state.delivered;
-    const auto latency = clock_type::now() - decode_send_time(message->_private);
-    state.latency.record(std::chrono::duration_cast<std::chrono::microseconds>(latency).count());
+    // The send time rides in the message's opaque pointer, so nothing is kept per message.
+    state.latency.record(micros_between(decode_time(message->_private), clock_type::now()));
 }
 
 // Printable but not trivially compressible, so --compression has work to do.
@@ -118,26 +91,6 @@ std::vector<char> make_payload(uint64_t size) {
         c = static_cast<char>('a' + letter(rng));
     }
     return payload;
-}
-
-// The topic's partition ids, after creating it with --partitions if it is missing.
-std::vector<int32_t> ensure_topic(rd_kafka_t* rk, const options& opts) {
-    auto partitions = partitions_of(rk, opts.topic, admin_timeout);
-    if (!partitions.empty()) {
-        return partitions;
-    }
-    if (create_topic(rk, opts.topic, opts.partitions, admin_timeout) == topic_creation::created) {
-        fmt::print(stderr, "created topic {} with {} partition(s)\n", opts.topic, opts.partitions);
-    }
-    // A new topic may take a moment to show up in the metadata of every broker.
-    const auto deadline = clock_type::now() + admin_timeout;
-    while ((partitions = partitions_of(rk, opts.topic, admin_timeout)).empty()) {
-        if (clock_type::now() > deadline) {
-            throw client_error("topic " + opts.topic + " still unknown after creating it");
-        }
-        std::this_thread::sleep_for(100ms);
-    }
-    return partitions;
 }
 
 int run_produce(const options& opts) {
@@ -180,7 +133,7 @@ int run_produce(const options& opts) {
         const int32_t partition = partitions[i % partitions.size()];
         // Flags 0: librdkafka neither copies nor frees the payload, which outlives the run.
         while (rd_kafka_produce(rkt.get(), partition, 0, payload.data(), payload.size(), nullptr, 0,
-                                encode_send_time(clock_type::now())) != 0) {
+                                encode_time(clock_type::now())) != 0) {
             const auto err = rd_kafka_last_error();
             if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 throw client_error(
@@ -193,7 +146,7 @@ int run_produce(const options& opts) {
     }
     // message.timeout.ms bounds how long any message can stay undelivered.
     const auto flushed = rd_kafka_flush(rk.get(), 60'000);
-    const double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+    const double seconds = seconds_between(start, clock_type::now());
 
     const std::string acks = opts.acks == "-1" ? "all" : opts.acks;
     print_report(
@@ -234,12 +187,7 @@ int run_consume(const options& opts) {
         throw client_error(fmt::format("topic {} holds {} messages, fewer than --messages {}",
                                        opts.topic, available, opts.messages));
     }
-    const partition_list_ptr assignment(
-        rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
-    for (const int32_t id : partitions) {
-        rd_kafka_topic_partition_list_add(assignment.get(), opts.topic.c_str(), id)->offset =
-            RD_KAFKA_OFFSET_BEGINNING;
-    }
+    const auto assignment = make_partition_list(opts.topic, partitions, RD_KAFKA_OFFSET_BEGINNING);
 
     const auto start = clock_type::now();
     if (const auto err = rd_kafka_assign(rk.get(), assignment.get());
@@ -270,7 +218,7 @@ int run_consume(const options& opts) {
         bytes += message->len + message->key_len;
         last_progress = now;
     }
-    const double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+    const double seconds = seconds_between(start, clock_type::now());
     rd_kafka_consumer_close(rk.get());
 
     print_report({.label = fmt::format("consume {}p", partitions.size()),
@@ -301,7 +249,17 @@ int main(int argc, char** argv) {
     }
     const auto& opts = std::get<options>(parsed);
     try {
-        return opts.run_mode == mode::produce ? run_produce(opts) : run_consume(opts);
+        switch (opts.run_mode) {
+            case mode::produce:
+                return run_produce(opts);
+            case mode::consume:
+                return run_consume(opts);
+            case mode::group_join:
+                return run_group_join(opts);
+            case mode::offset_commit:
+                return run_offset_commit(opts);
+        }
+        return 2;
     } catch (const config_error& e) {
         fmt::print(stderr, "fjord-loadgen: {}\n", e.what());
         return 2;

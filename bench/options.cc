@@ -39,9 +39,10 @@ bool is_compression(std::string_view text) {
 }
 
 bool is_known_flag(std::string_view flag) {
-    constexpr std::array<std::string_view, 9> known{
-        "--brokers",    "--topic",       "--messages", "--size",  "--acks",
-        "--partitions", "--compression", "--format",   "--debug",
+    constexpr std::array<std::string_view, 15> known{
+        "--brokers",    "--topic",        "--messages", "--size",     "--acks",
+        "--partitions", "--compression",  "--format",   "--debug",    "--members",
+        "--rounds",     "--heartbeat-ms", "--commit",   "--duration", "--commits",
     };
     for (auto name : known) {
         if (flag == name) {
@@ -59,23 +60,30 @@ usage_error bad_value(std::string_view flag, std::string_view value, std::string
 }  // namespace
 
 const char* usage() {
-    return "usage: fjord-loadgen produce|consume [flags]\n"
+    return "usage: fjord-loadgen produce|consume|group-join|offset-commit [flags]\n"
            "  --brokers HOST:PORT[,...]  bootstrap servers (default 127.0.0.1:9092)\n"
            "  --topic NAME               topic (default fjord-bench)\n"
            "  --messages N               messages to produce or read (default 100000)\n"
            "  --size BYTES               value size when producing (default 1024)\n"
            "  --acks 0|1|all             producer acks (default 1; -1 means all)\n"
-           "  --partitions N             partitions when produce creates the topic (default 1)\n"
+           "  --partitions N             partitions if the topic has to be created\n"
+           "                             (default 1; 10 for group-join and offset-commit)\n"
            "  --compression CODEC        none|gzip|snappy|lz4|zstd (default none)\n"
-           "  --format text|markdown     markdown prints one table row (default text)\n"
+           "  --format text|markdown     markdown prints table rows (default text)\n"
            "  --debug CONTEXTS           librdkafka debug contexts, e.g. fetch,protocol\n"
+           "  --members N                group-join: members before a join (default 10)\n"
+           "  --rounds N                 group-join: rounds of one join and one leave (default 5)\n"
+           "  --heartbeat-ms MS          group-join: heartbeat.interval.ms (default 3000)\n"
+           "  --commit sync|async        offset-commit: how to commit (default sync)\n"
+           "  --duration SECONDS         offset-commit: run time (default 10)\n"
+           "  --commits N                offset-commit: stop after N commits (default: no limit)\n"
            "  --help                     this text\n";
 }
 
 parse_result parse_options(int argc, char** argv) {
     options opts;
     if (argc < 2) {
-        return usage_error{"missing mode: produce or consume"};
+        return usage_error{"missing mode: produce, consume, group-join or offset-commit"};
     }
     const std::string_view first = argv[1];
     if (first == "--help" || first == "-h") {
@@ -85,9 +93,12 @@ parse_result parse_options(int argc, char** argv) {
         opts.run_mode = mode::produce;
     } else if (first == "consume") {
         opts.run_mode = mode::consume;
+    } else if (first == "group-join" || first == "offset-commit") {
+        opts.run_mode = first == "group-join" ? mode::group_join : mode::offset_commit;
+        opts.partitions = 10;
     } else {
         return usage_error{"unknown mode '" + std::string(first) +
-                           "': expected produce or consume"};
+                           "': expected produce, consume, group-join or offset-commit"};
     }
 
     for (int i = 2; i < argc; ++i) {
@@ -156,6 +167,39 @@ parse_result parse_options(int argc, char** argv) {
         } else if (flag == "--debug") {
             // librdkafka validates the contexts when the client is configured.
             opts.debug = value;
+        } else if (flag == "--members" || flag == "--rounds") {
+            const auto n = parse_int<int32_t>(value, 1, 1000);
+            if (!n) {
+                return bad_value(flag, value, "an integer from 1 to 1000");
+            }
+            (flag == "--members" ? opts.members : opts.rounds) = *n;
+        } else if (flag == "--heartbeat-ms") {
+            // librdkafka wants it below session.timeout.ms, left at its default of 45 s.
+            const auto n = parse_int<int32_t>(value, 1, 30'000);
+            if (!n) {
+                return bad_value(flag, value, "an integer from 1 to 30000");
+            }
+            opts.heartbeat_ms = *n;
+        } else if (flag == "--commit") {
+            if (value == "sync") {
+                opts.commit = commit_style::sync;
+            } else if (value == "async") {
+                opts.commit = commit_style::async;
+            } else {
+                return bad_value(flag, value, "sync or async");
+            }
+        } else if (flag == "--duration") {
+            const auto n = parse_int<int32_t>(value, 1, 3600);
+            if (!n) {
+                return bad_value(flag, value, "an integer from 1 to 3600");
+            }
+            opts.duration_s = *n;
+        } else if (flag == "--commits") {
+            const auto n = parse_int<uint64_t>(value, 1, uint64_t{1} << 40);
+            if (!n) {
+                return bad_value(flag, value, "a positive integer");
+            }
+            opts.commits = *n;
         } else if (flag == "--format") {
             if (value == "text") {
                 opts.format = output_format::text;

@@ -6,8 +6,9 @@
 
 namespace fjord::bench {
 
-enum class mode { produce, consume };
+enum class mode { produce, consume, group_join, offset_commit };
 enum class output_format { text, markdown };
+enum class commit_style { sync, async };
 
 struct options {
     mode run_mode = mode::produce;
@@ -17,12 +18,25 @@ struct options {
     uint64_t size = 1024;
     // As librdkafka spells it: "0", "1" or "-1" (all).
     std::string acks = "1";
+    // Partitions if the topic has to be created: 1 for produce, 10 for the group modes.
     int32_t partitions = 1;
     // A librdkafka compression.codec value: none, gzip, snappy, lz4, zstd.
     std::string compression = "none";
     output_format format = output_format::text;
     // librdkafka debug contexts (e.g. "fetch,protocol"); empty for none.
     std::string debug;
+
+    // group-join: members before each join, rounds of one join and one leave, and the
+    // members' heartbeat.interval.ms (how soon a member hears of a rebalance).
+    int32_t members = 10;
+    int32_t rounds = 5;
+    int32_t heartbeat_ms = 3000;
+
+    // offset-commit: how commits are made, and when to stop (whichever comes first;
+    // commits == 0 means no limit).
+    commit_style commit = commit_style::sync;
+    int32_t duration_s = 10;
+    uint64_t commits = 0;
 };
 
 // The outcome of parsing argv: options to run with, a usage request, or an

@@ -24,6 +24,23 @@ struct log_config {
     log_clock clock;
 };
 
+// compact()'s settings (Kafka topic names in comments).
+struct compaction_config {
+    int64_t delete_retention_ms = 86400000;  // delete.retention.ms: how long tombstones stay
+    int64_t min_compaction_lag_ms = 0;       // min.compaction.lag.ms
+    // Keys the cleaner's map holds at once (log.cleaner.dedupe.buffer.size / 24 bytes in Kafka);
+    // 0 is treated as 1. A full map starts another pass.
+    size_t max_map_entries = 1 << 20;
+};
+
+struct compaction_stats {
+    size_t passes = 0;              // key-map fills (1 unless the map filled up)
+    size_t segments_rewritten = 0;  // segment swaps (a segment rewritten in two passes counts 2)
+    size_t records_removed = 0;
+    uint64_t bytes_before = 0;  // sizes of the rewritten segments before / after, summed
+    uint64_t bytes_after = 0;
+};
+
 struct append_result {
     model::offset base_offset;  // first offset of the first batch
     model::offset last_offset;  // last offset of the last batch

@@ -6,6 +6,7 @@
 #include "storage/partition_log.h"
 #include "storage/segment.h"
 #include "storage/segment_format.h"
+#include "storage/segment_swap.h"
 
 namespace fjord::storage {
 namespace {
@@ -85,7 +86,10 @@ result<bool, errc> load_indexes(segment& seg, uint64_t log_size,
         if (*st == scan_status::end) break;
         if (*st != scan_status::batch) return false;
         const auto& h = scanner.header();
-        bool ok = first ? h.base_offset == expected_base : h.base_offset >= expected_base;
+        // Without an entry the walk starts at position 0, whose batch may start above the
+        // segment's base (compaction dropped a leading batch, §2).
+        bool ok = first && starts_at_entry ? h.base_offset == expected_base
+                                           : h.base_offset >= expected_base;
         if (!ok || (max_last_offset && h.last_offset() > *max_last_offset) ||
             h.max_timestamp > seg.times.last()->timestamp ||
             (bytes_since_entry >= index_interval && !seg.offsets.full() &&
@@ -158,6 +162,11 @@ result<void, errc> partition_log::write_checkpoint(model::offset recovery_point)
 result<void, errc> partition_log::recover() {
     if (auto r = _io.create_directories(_dir); !r) return r;
     auto names = _io.list(_dir);
+    if (!names) return fail(names.error());
+    // A compaction that crashed mid-swap left .cleaned / .swap files: finish or discard it first,
+    // so what follows sees whole segments only (§9).
+    if (auto r = finish_interrupted_swaps(_io, _dir, *names, *_log, _name); !r) return r;
+    names = _io.list(_dir);
     if (!names) return fail(names.error());
 
     std::map<int64_t, found_files> found;

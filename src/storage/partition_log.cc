@@ -49,6 +49,7 @@ std::optional<timestamp_offset> first_record_at_or_after(bytes_view batch, model
 
 partition_log::partition_log(std::filesystem::path dir, log_config config, file_io& io)
     : _dir(std::move(dir)),
+      _clock(config.clock),
       _config(std::move(config)),
       _segment_bytes(std::min<uint64_t>(_config.segment_bytes, format::max_segment_bytes)),
       _io(io),
@@ -60,7 +61,14 @@ partition_log::~partition_log() {
 }
 
 std::chrono::milliseconds partition_log::now() const {
-    return _config.clock ? _config.clock() : steady_clock_now();
+    return _clock ? _clock() : steady_clock_now();
+}
+
+void partition_log::update_config(const log_config& config) {
+    std::unique_lock lock(_mutex);
+    _config = config;
+    _config.clock = _clock;
+    _segment_bytes = std::min<uint64_t>(_config.segment_bytes, format::max_segment_bytes);
 }
 
 void partition_log::mark_dirty(const std::shared_ptr<segment>& s) {
@@ -109,13 +117,12 @@ result<append_result, errc> partition_log::append(mutable_bytes_view batches,
         offset_count += int64_t{h->last_offset_delta} + 1;
         pos += h->size_bytes();
     }
-    if (batches.size() > _segment_bytes || offset_count - 1 > format::max_relative_offset) {
-        return fail(errc::record_set_too_large);
-    }
+    if (offset_count - 1 > format::max_relative_offset) return fail(errc::record_set_too_large);
 
     std::unique_lock lock(_mutex);
     if (_closed.load()) return fail(errc::closed);
     if (_failed.load()) return fail(errc::io_error);
+    if (batches.size() > _segment_bytes) return fail(errc::record_set_too_large);
     if (should_roll(*_segments.back(), batches.size(), offset_count)) {
         if (auto r = roll(); !r) return fail(r.error());
     }
@@ -307,10 +314,13 @@ result<read_result, errc> partition_log::read(model::offset start, size_t max_by
 result<std::optional<timestamp_offset>, errc> partition_log::find_offset_by_timestamp(
     model::timestamp ts) const {
     std::optional<segment_snapshot> snap;
+    int64_t log_start;
     {
         std::shared_lock lock(_mutex);
         if (_closed.load()) return fail(errc::closed);
+        log_start = _log_start.load();
         for (auto& s : _segments) {
+            if (s->end() <= log_start) continue;  // below the start (DeleteRecords): invisible
             if (s->max_timestamp && s->max_timestamp->timestamp >= ts) {
                 snap = segment_snapshot{s, s->size, s->offsets.lookup(s->times.lookup(ts))};
                 break;
@@ -330,14 +340,18 @@ result<std::optional<timestamp_offset>, errc> partition_log::find_offset_by_time
             return fail(errc::corrupt_log);
         }
         const auto h = scanner.header();
-        if (h.max_timestamp < ts()) continue;
-        timestamp_offset answer{model::timestamp(h.max_timestamp), model::offset(h.base_offset)};
+        if (h.max_timestamp < ts() || h.last_offset() < log_start) continue;
+        timestamp_offset answer{model::timestamp(h.max_timestamp),
+                                model::offset(std::max(h.base_offset, log_start))};
         if (h.compression() == protocol::compression_type::none && !h.log_append_time()) {
             bytes batch(h.size_bytes());
             auto n = f.pread(batch, scanner.position());
             if (!n) return fail(n.error());
             if (*n == batch.size()) {
-                if (auto exact = first_record_at_or_after(batch, ts)) answer = *exact;
+                if (auto exact = first_record_at_or_after(batch, ts);
+                    exact && exact->offset() >= log_start) {
+                    answer = *exact;
+                }
             }
         }
         return std::optional<timestamp_offset>(answer);
@@ -355,6 +369,8 @@ size_t partition_log::segment_count() const {
 }
 
 void partition_log::close() {
+    _stop_cleaning.store(true);
+    std::lock_guard cleaner_lock(_cleaner_mutex);
     std::lock_guard flush_lock(_flush_mutex);
     if (_closed.load()) return;
     if (!_failed.load()) {
@@ -370,6 +386,8 @@ void partition_log::close() {
 
 result<void, errc> partition_log::remove() {
     std::vector<std::shared_ptr<segment>> segments;
+    _stop_cleaning.store(true);
+    std::lock_guard cleaner_lock(_cleaner_mutex);
     {
         std::lock_guard flush_lock(_flush_mutex);
         std::unique_lock lock(_mutex);

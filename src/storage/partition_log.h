@@ -16,7 +16,17 @@
 //  - `_flush_mutex` serialises flush() and close(); it is held across the fsyncs, which happen
 //    without `_mutex`, so appends go on while a flush waits for the disk. Lock order:
 //    `_flush_mutex` before `_mutex`.
+//  - `_cleaner_mutex` serialises the operations that remove or replace whole segments:
+//    enforce_retention(), delete_records_before() and compact(). compact() holds it for the whole
+//    compaction (which can be long) but takes `_mutex` only briefly, to snapshot the segment list
+//    and once per rewritten segment to swap it in, so appends go on meanwhile; a retention
+//    call waits for a running compaction. close() and remove() ask a running compaction to stop
+//    (it checks between batches) before taking it. Lock order: `_cleaner_mutex` before
+//    `_flush_mutex` before `_mutex`.
 //  - Offsets and sizes readable without a lock are atomics.
+// Segments leave the list (retention) or are replaced (compaction) under `_mutex`; a read that
+// snapshotted one keeps it alive through its shared_ptr and reads the old, possibly unlinked,
+// files to the end.
 // Reads never see bytes past a segment's size as recorded under the append lock, so a partial
 // write that a failed append is truncating away is never returned.
 #pragma once
@@ -108,6 +118,55 @@ public:
     size_t segment_count() const;
     const std::filesystem::path& directory() const { return _dir; }
 
+    // Retention (Kafka's rules): deletes whole sealed segments, oldest first, never the active
+    // one, and only segments entirely below the high watermark (as Kafka, so the log start never
+    // passes data that is not durable yet). A segment goes while any of these holds for it:
+    //  - retention_ms >= 0 and its largest batch maxTimestamp < now_ms - retention_ms;
+    //  - retention_bytes >= 0 and size_bytes() minus the bytes already chosen minus its size is
+    //    still >= retention_bytes;
+    //  - it ends at or below the log start offset (after delete_records_before).
+    // -1 disables the first two. The first segment that matches none of them stops the walk.
+    // Before that, an active segment that is non-empty and entirely past retention_ms is rolled
+    // (as Kafka does), so it is sealed and, when below the high watermark, deleted in this same
+    // call. The log start offset becomes the first remaining segment's base offset (if that is
+    // higher) and is persisted in partition.checkpoint. Returns how many segments were deleted.
+    // Blocking (unlink, fsync of the checkpoint); waits for a running compaction.
+    result<size_t, errc> enforce_retention(int64_t retention_ms, int64_t retention_bytes,
+                                           int64_t now_ms);
+
+    // DeleteRecords: the log start offset becomes `offset` (a no-op when it is already at or
+    // above it); offset > high watermark: offset_out_of_range. Sealed segments that end at or
+    // below the new start are deleted; the segment holding it stays, and reads below the new
+    // start answer offset_out_of_range. Persisted in partition.checkpoint before returning.
+    // Returns the log start offset afterwards (Kafka's low watermark). Blocking like retention.
+    result<model::offset, errc> delete_records_before(model::offset offset);
+
+    // Replaces the settings (dynamic topic configs). segment_bytes, segment_ms and the index
+    // settings take effect for the next roll decision and for segments created afterwards;
+    // existing segments keep the index limits they were created with. The clock is fixed at
+    // open(): config.clock is ignored.
+    void update_config(const log_config& config);
+
+    // Compaction (cleanup.policy=compact). Rewrites sealed segments that end at or below the high
+    // watermark (never the active one), keeping for every key only its record with the highest
+    // offset in the log below the high watermark (the active segment's records count, so a newer
+    // value there wins). Offsets never change: a batch that loses records is re-encoded with the
+    // same base offset, lastOffsetDelta, producer id/epoch/base sequence and compression; a batch
+    // that loses all records is dropped unless it is the last batch of its segment, which then
+    // stays as an empty batch (so the segment keeps its end offset). Kept unchanged: control and
+    // transactional batches (without a transaction index storage cannot tell aborted records
+    // from committed ones, so they neither drop nor supersede anything), batches whose
+    // maxTimestamp is newer than now_ms - min_compaction_lag_ms, records without a key, and
+    // batches whose records do not decode. A tombstone (null value) that is the latest record of
+    // its key is dropped once its batch's maxTimestamp is older than now_ms -
+    // delete_retention_ms (Kafka uses the segment's modification time instead).
+    // Memory: the key map holds at most max_map_entries keys (128-bit keyed hashes -> offset);
+    // when it fills up, the segments before the point scanned so far are compacted with it and
+    // another pass continues from there. Each rewritten segment is swapped in crash-safely
+    // (format doc §9). Long and blocking: run it on a background thread. close() and remove()
+    // stop it early (errc::closed).
+    result<compaction_stats, errc> compact(const compaction_config& config, int64_t now_ms);
+
     // Flushes and closes. Later calls answer errc::closed. Idempotent.
     void close();
     // Closes without flushing and deletes every file of the log and the directory (topic
@@ -124,13 +183,26 @@ private:
     result<void, errc> roll();
     bool should_roll(const segment& active, uint64_t bytes, int64_t offsets) const;
     std::chrono::milliseconds now() const;
+    // Takes the first `count` segments out of the list and moves the log start up to the new
+    // first segment's base. REQUIRES: _mutex held exclusively, count < segment count.
+    std::vector<std::shared_ptr<segment>> detach_front_locked(size_t count);
+    // Unlinks detached segments and persists the log start. REQUIRES: _flush_mutex.
+    result<void, errc> finish_detach(const std::vector<std::shared_ptr<segment>>& gone);
+    void recompute_max_timestamp_locked();  // REQUIRES: _mutex held exclusively
+    // Compaction helpers (log_compaction.cc). REQUIRES: _cleaner_mutex.
+    struct compaction_pass;
+    result<void, errc> compact_pass(compaction_pass& pass, compaction_stats& stats);
+    // Replaces `old` (still in the list: the cleaner lock keeps it there) with its rewritten
+    // copy, whose files are already in place. Takes _mutex.
+    void swap_in(const std::shared_ptr<segment>& old, std::shared_ptr<segment> cleaned);
     void mark_dirty(const std::shared_ptr<segment>& s);
     // The segments from the one containing `o` to the end. REQUIRES: _mutex (shared).
     std::vector<segment_snapshot> snapshot_from(model::offset o) const;
 
     const std::filesystem::path _dir;
-    const log_config _config;
-    const uint64_t _segment_bytes;  // segment_bytes capped at the format's limit
+    const log_clock _clock;
+    log_config _config;       // GUARDED_BY(_mutex)
+    uint64_t _segment_bytes;  // GUARDED_BY(_mutex): segment_bytes capped at the format's limit
     file_io& _io;
     std::shared_ptr<spdlog::logger> _log;
     const std::string _name;  // for log lines
@@ -140,6 +212,9 @@ private:
     std::vector<std::shared_ptr<segment>> _dirty;     // GUARDED_BY(_mutex)
     bool _dir_dirty = false;                          // GUARDED_BY(_mutex): files created
     std::optional<timestamp_offset> _max_timestamp;   // GUARDED_BY(_mutex)
+
+    std::mutex _cleaner_mutex;
+    std::atomic<bool> _stop_cleaning{false};  // close()/remove() want a running compaction out
 
     std::mutex _flush_mutex;
     model::offset _checkpointed_recovery_point{-1};  // GUARDED_BY(_flush_mutex)

@@ -19,6 +19,10 @@ inline constexpr std::string_view index_suffix = ".index";
 inline constexpr std::string_view timeindex_suffix = ".timeindex";
 inline constexpr std::string_view tmp_suffix = ".tmp";
 inline constexpr std::string_view checkpoint_name = "partition.checkpoint";
+// §9: a compacted copy of a segment file is written as "<name>.cleaned", renamed to
+// "<name>.swap" (the commit point, for the .log) and then over "<name>".
+inline constexpr std::string_view cleaned_suffix = ".cleaned";
+inline constexpr std::string_view swap_suffix = ".swap";
 inline constexpr size_t base_offset_digits = 20;
 
 std::string segment_file_name(model::offset base, std::string_view suffix);

@@ -30,6 +30,12 @@ public:
         std::lock_guard lock(_m->mutex);
         _m->fail_fsync = fail;
     }
+    // Renames succeed `n` more times, then fail with io_error (a crash between two renames, once
+    // the test reopens). nullopt: never fail.
+    void set_renames_left(std::optional<int> n) {
+        std::lock_guard lock(_m->mutex);
+        _m->renames_left = n;
+    }
     uint64_t fsync_count() const {
         std::lock_guard lock(_m->mutex);
         return _m->fsyncs;
@@ -65,6 +71,13 @@ public:
     }
     result<void, errc> rename(const std::filesystem::path& from,
                               const std::filesystem::path& to) override {
+        {
+            std::lock_guard lock(_m->mutex);
+            if (_m->renames_left) {
+                if (*_m->renames_left <= 0) return fail(errc::io_error);
+                --*_m->renames_left;
+            }
+        }
         auto r = default_file_io().rename(from, to);
         if (!r) return r;
         std::lock_guard lock(_m->mutex);
@@ -112,6 +125,7 @@ private:
         std::map<std::filesystem::path, std::shared_ptr<file_state>> files;
         std::optional<uint64_t> space_left;
         bool fail_fsync = false;
+        std::optional<int> renames_left;
         uint64_t fsyncs = 0;
     };
 
