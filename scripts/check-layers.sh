@@ -13,7 +13,8 @@ declare -A allowed=(
     [cluster]="base model cluster"
     [coordinator]="base model protocol coordinator"
     [broker]="base model protocol storage net cluster coordinator broker"
-    [app]="base model protocol storage net cluster coordinator broker app"
+    [cli]="base cli"
+    [app]="base model protocol storage net cluster coordinator broker cli app"
 )
 
 status=0

@@ -1,15 +1,18 @@
-// fjord: the broker (`fjord serve`) and, later, the command-line client.
+// fjord: the broker (`fjord serve`) and the command-line client (src/cli).
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/logger.h"
 #include "broker/broker.h"
+#include "broker/config_file.h"
+#include "cli/cli.h"
 
 namespace {
 
@@ -21,6 +24,8 @@ constexpr std::string_view usage_text = R"(usage: fjord serve [options]
 Runs one broker that speaks the Kafka protocol.
 
 options:
+  --config FILE          read broker properties from FILE (Java properties syntax, e.g.
+                         num.partitions=3); the options below override it
   --listen HOST:PORT     Kafka listener (default 127.0.0.1:9092; port 0 picks a free port)
   --data-dir DIR         where topics are stored (default ./data)
   --port-file FILE       write the bound Kafka port to FILE once listening
@@ -32,6 +37,11 @@ options:
 
 int usage_error(const std::string& message) {
     std::fprintf(stderr, "fjord: %s\n\n%s", message.c_str(), std::string(usage_text).c_str());
+    return exit_usage;
+}
+
+int config_error(const std::string& message) {
+    std::fprintf(stderr, "fjord: %s\n", message.c_str());
     return exit_usage;
 }
 
@@ -50,6 +60,9 @@ int serve(const std::vector<std::string_view>& args) {
     fjord::broker::broker_config config;
     std::string port_file;
     std::string log_level = "info";
+    std::optional<std::string> config_file;
+    // Properties from the command line, in order; applied after the config file so they win.
+    std::vector<std::pair<std::string, std::string>> overrides;
     for (size_t i = 0; i < args.size(); ++i) {
         std::string_view arg = args[i];
         if (arg == "-h" || arg == "--help") {
@@ -61,12 +74,13 @@ int serve(const std::vector<std::string_view>& args) {
             return usage_error(fmt::format("unexpected argument '{}'", arg));
         }
         std::string_view value = args[++i];
-        if (arg == "--listen") {
-            if (auto r = fjord::broker::parse_listen_address(value, config); !r) {
-                return usage_error(r.error());
-            }
+        if (arg == "--config") {
+            if (config_file) return usage_error("--config is given twice");
+            config_file = std::string(value);
+        } else if (arg == "--listen") {
+            overrides.emplace_back("listeners", value);
         } else if (arg == "--data-dir") {
-            config.data_dir = std::string(value);
+            overrides.emplace_back("log.dirs", value);
         } else if (arg == "--port-file") {
             port_file = std::string(value);
         } else if (arg == "--log-level") {
@@ -80,12 +94,18 @@ int serve(const std::vector<std::string_view>& args) {
             if (eq == std::string_view::npos) {
                 return usage_error(fmt::format("--set takes NAME=VALUE, got '{}'", value));
             }
-            if (auto r = config.set(value.substr(0, eq), value.substr(eq + 1)); !r) {
-                return usage_error(r.error());
-            }
+            overrides.emplace_back(value.substr(0, eq), value.substr(eq + 1));
         } else {
             return usage_error(fmt::format("unknown option '{}'", arg));
         }
+    }
+    if (config_file) {
+        if (auto r = fjord::broker::load_config_file(*config_file, config); !r) {
+            return config_error(r.error());
+        }
+    }
+    for (const auto& [name, value] : overrides) {
+        if (auto r = config.set(name, value); !r) return usage_error(r.error());
     }
     fjord::set_log_level(log_level);
 
@@ -118,10 +138,7 @@ int serve(const std::vector<std::string_view>& args) {
 
 int main(int argc, char** argv) {
     std::vector<std::string_view> args(argv + 1, argv + argc);
-    if (args.empty() || args[0] == "-h" || args[0] == "--help") {
-        std::fputs(std::string(usage_text).c_str(), args.empty() ? stderr : stdout);
-        return args.empty() ? exit_usage : 0;
-    }
-    if (args[0] == "serve") return serve({args.begin() + 1, args.end()});
-    return usage_error(fmt::format("unknown command '{}'", args[0]));
+    if (!args.empty() && args[0] == "serve") return serve({args.begin() + 1, args.end()});
+    // Every other command, and the top-level help, belongs to the Kafka client (src/cli).
+    return fjord::cli::run(args);
 }

@@ -84,6 +84,7 @@ result<void, std::string> broker::start() {
         return fail(r.error());
     }
 
+    _admin = std::make_unique<admin_executor>();
     _services = std::make_unique<broker_services>(broker_services{
         .config = _config,
         .metadata = *_metadata,
@@ -91,6 +92,7 @@ result<void, std::string> broker::start() {
         .flusher = *_flusher,
         .groups = *_groups,
         .offsets = *_offsets,
+        .admin = *_admin,
         .advertised_host = _config.listen_host,
     });
     _handler = std::make_unique<kafka_server>(*_services);
@@ -105,6 +107,7 @@ result<void, std::string> broker::start() {
     try {
         _server->start();
     } catch (const std::system_error& e) {
+        _admin->stop();
         _groups->shutdown();
         _timers->stop();
         _flusher->stop();
@@ -112,6 +115,8 @@ result<void, std::string> broker::start() {
         return fail(std::string(e.what()));
     }
     _services->advertised_port = _server->port();
+    _cleaner = std::make_unique<log_cleaner>(*_topics, _config.log_retention_check_interval);
+    _cleaner->start();
     _running = true;
     logger()->info("node {} serving Kafka on {}:{}, data in {}", _config.node_id,
                    _config.listen_host, _server->port(), _config.data_dir.string());
@@ -176,11 +181,14 @@ void broker::stop() {
     if (!_running) return;
     _running = false;
     logger()->info("stopping");
-    _server->stop();      // answers what is in flight, then closes connections
-    _groups->shutdown();  // no more timers into the coordinator
+    _cleaner->request_stop();  // stops between partitions; closing the logs ends a compaction
+    _server->stop();           // answers what is in flight, then closes connections
+    _admin->stop();            // nothing left to run: every request was answered
+    _groups->shutdown();       // no more timers into the coordinator
     _timers->stop();
     _flusher->stop();  // flushes everything appended
     _topics->close();
+    _cleaner->stop();
     ::close(_data_dir_lock);
     _data_dir_lock = -1;
     logger()->info("stopped");

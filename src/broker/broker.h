@@ -6,8 +6,10 @@
 #include <memory>
 
 #include "base/result.h"
+#include "broker/admin_executor.h"
 #include "broker/config.h"
 #include "broker/kafka_server.h"
+#include "broker/log_cleaner.h"
 #include "broker/offsets_topic.h"
 #include "broker/services.h"
 #include "broker/topic_table.h"
@@ -44,6 +46,8 @@ private:
     std::unique_ptr<coordinator::threaded_timer_service> _timers;
     std::unique_ptr<coordinator::group_manager> _groups;
     std::unique_ptr<coordinator::offset_store> _offsets;
+    std::unique_ptr<log_cleaner> _cleaner;
+    std::unique_ptr<admin_executor> _admin;
     std::unique_ptr<broker_services> _services;
     std::unique_ptr<kafka_server> _handler;
     std::unique_ptr<net::server> _server;

@@ -2,10 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
-#include <functional>
 #include <limits>
-#include <map>
 
 namespace fjord::broker {
 namespace {
@@ -55,37 +54,95 @@ setter int_setter(Field field, T min, T max = std::numeric_limits<T>::max()) {
     };
 }
 
-const std::map<std::string_view, setter>& setters() {
-    static const std::map<std::string_view, setter> table = {
-        {"node.id", int_setter<int32_t>(&broker_config::node_id, 0)},
-        {"num.partitions", int_setter<int32_t>(&broker_config::num_partitions, 1)},
-        {"default.replication.factor",
+setter bool_setter(bool broker_config::*field) {
+    return [field](broker_config& c, std::string_view name,
+                   std::string_view value) -> result<void, std::string> {
+        auto v = parse_bool(name, value);
+        if (!v) return fail(v.error());
+        c.*field = *v;
+        return {};
+    };
+}
+
+// Kafka turns any negative retention time into -1 (keep forever).
+int64_t retention_or_forever(int64_t ms) {
+    return ms < 0 ? -1 : ms;
+}
+
+// A retention time given in `unit`; applied only when no more precise name was given, so the
+// most precise name wins in any order (log.retention.ms > .minutes > .hours).
+template <typename Unit>
+setter retention_setter(std::initializer_list<std::string_view> more_precise) {
+    std::vector<std::string_view> precise(more_precise);
+    return [precise](broker_config& c, std::string_view name,
+                     std::string_view value) -> result<void, std::string> {
+        auto v = parse_int<int32_t>(name, value, -1);
+        if (!v) return fail(v.error());
+        for (auto p : precise)
+            if (c.static_values.contains(p)) return {};
+        c.log_retention_ms = retention_or_forever(
+            std::chrono::duration_cast<std::chrono::milliseconds>(Unit(*v)).count());
+        return {};
+    };
+}
+
+struct property_def {
+    broker_property_info info;
+    setter set;
+};
+
+constexpr int32_t int_max = std::numeric_limits<int32_t>::max();
+
+std::vector<property_def> make_properties() {
+    using ct = config_type;
+    std::vector<property_def> table = {
+        {{"node.id", ct::int32, "1", "The id of this broker."},
+         int_setter<int32_t>(&broker_config::node_id, 0)},
+        {{"num.partitions", ct::int32, "1", "Partitions of an auto-created topic."},
+         int_setter<int32_t>(&broker_config::num_partitions, 1)},
+        {{"default.replication.factor", ct::int32, "1",
+          "Replication factor of an auto-created topic."},
          int_setter<int16_t>(&broker_config::default_replication_factor, 1)},
-        {"message.max.bytes", int_setter<int32_t>(&broker_config::message_max_bytes, 0)},
-        {"socket.request.max.bytes",
+        {{"message.max.bytes", ct::int32, "1048588",
+          "Largest record batch the broker accepts (topic default for max.message.bytes)."},
+         int_setter<int32_t>(&broker_config::message_max_bytes, 0)},
+        {{"socket.request.max.bytes", ct::int32, "104857600", "Largest request accepted."},
          int_setter<int32_t>(&broker_config::socket_request_max_bytes, 1)},
-        {"log.segment.bytes", int_setter<int64_t>(&broker_config::log_segment_bytes, 14,
-                                                  std::numeric_limits<int32_t>::max())},
-        {"log.index.interval.bytes",
+        {{"log.segment.bytes", ct::int32, "1073741824",
+          "Size at which a log segment rolls (topic default for segment.bytes)."},
+         int_setter<int64_t>(&broker_config::log_segment_bytes, 14, int_max)},
+        {{"log.index.interval.bytes", ct::int32, "4096",
+          "Bytes between offset index entries (topic default for index.interval.bytes)."},
          int_setter<int32_t>(&broker_config::log_index_interval_bytes, 0)},
-        {"log.index.size.max.bytes",
+        {{"log.index.size.max.bytes", ct::int32, "10485760",
+          "Largest offset index of a segment (topic default for segment.index.bytes)."},
          int_setter<int32_t>(&broker_config::log_index_size_max_bytes, 4)},
-        {"max.connections", int_setter<int32_t>(&broker_config::max_connections, 1)},
-        {"group.min.session.timeout.ms",
+        {{"max.connections", ct::int32, "10000", "Most client connections at once."},
+         int_setter<int32_t>(&broker_config::max_connections, 1)},
+        {{"group.min.session.timeout.ms", ct::int32, "6000",
+          "Shortest session timeout a group member may ask for."},
          duration_setter(&broker_config::group_min_session_timeout, 0)},
-        {"group.max.session.timeout.ms",
+        {{"group.max.session.timeout.ms", ct::int32, "1800000",
+          "Longest session timeout a group member may ask for."},
          duration_setter(&broker_config::group_max_session_timeout, 0)},
-        {"group.initial.rebalance.delay.ms",
+        {{"group.initial.rebalance.delay.ms", ct::int32, "3000",
+          "How long a new group waits for more members before its first rebalance."},
          duration_setter(&broker_config::group_initial_rebalance_delay, 0)},
-        {"group.max.size", int_setter<int32_t>(&broker_config::group_max_size, 1)},
-        {"offsets.topic.num.partitions",
+        {{"group.max.size", ct::int32, "2147483647", "Most members of one group."},
+         int_setter<int32_t>(&broker_config::group_max_size, 1)},
+        {{"offsets.topic.num.partitions", ct::int32, "50", "Partitions of __consumer_offsets."},
          int_setter<int32_t>(&broker_config::offsets_topic_num_partitions, 1)},
-        {"offsets.retention.minutes", duration_setter(&broker_config::offsets_retention, 1)},
-        {"offsets.retention.check.interval.ms",
+        {{"offsets.retention.minutes", ct::int32, "10080",
+          "How long committed offsets of an empty group are kept."},
+         duration_setter(&broker_config::offsets_retention, 1)},
+        {{"offsets.retention.check.interval.ms", ct::int64, "600000",
+          "How often expired committed offsets are removed."},
          duration_setter(&broker_config::offsets_retention_check_interval, 1)},
-        {"offset.metadata.max.bytes",
+        {{"offset.metadata.max.bytes", ct::int32, "4096",
+          "Largest metadata string of a committed offset."},
          int_setter<int32_t>(&broker_config::offset_metadata_max_bytes, 0)},
-        {"num.network.threads",
+        {{"num.network.threads", ct::int32, std::nullopt,
+          "Network threads (default: one per core)."},
          [](broker_config& c, std::string_view name,
             std::string_view value) -> result<void, std::string> {
              auto v = parse_int<int32_t>(name, value, 1, 256);
@@ -93,24 +150,77 @@ const std::map<std::string_view, setter>& setters() {
              c.num_network_threads = static_cast<size_t>(*v);
              return {};
          }},
-        {"log.roll.ms", duration_setter(&broker_config::log_roll_ms, 1)},
-        {"log.roll.hours",
+        {{"log.roll.ms", ct::int64, std::nullopt,
+          "Age at which a log segment rolls (topic default for segment.ms); wins over "
+          "log.roll.hours."},
+         duration_setter(&broker_config::log_roll_ms, 1)},
+        {{"log.roll.hours", ct::int32, "168",
+          "Age in hours at which a log segment rolls, unless log.roll.ms is set."},
          [](broker_config& c, std::string_view name,
             std::string_view value) -> result<void, std::string> {
              auto v = parse_int<int64_t>(name, value, 1, 1LL << 40);
              if (!v) return fail(v.error());
-             c.log_roll_ms = std::chrono::hours(*v);  // hours to milliseconds
+             if (!c.static_values.contains("log.roll.ms")) c.log_roll_ms = std::chrono::hours(*v);
              return {};
          }},
-        {"auto.create.topics.enable",
+        {{"log.retention.ms", ct::int64, std::nullopt,
+          "How long a log keeps a segment (topic default for retention.ms); -1: forever. "
+          "Wins over log.retention.minutes and log.retention.hours."},
          [](broker_config& c, std::string_view name,
             std::string_view value) -> result<void, std::string> {
-             auto v = parse_bool(name, value);
+             auto v = parse_int<int64_t>(name, value, -1);
              if (!v) return fail(v.error());
-             c.auto_create_topics_enable = *v;
+             c.log_retention_ms = retention_or_forever(*v);
              return {};
          }},
-        {"log.message.timestamp.type",
+        {{"log.retention.minutes", ct::int32, std::nullopt,
+          "Retention in minutes, unless log.retention.ms is set."},
+         retention_setter<std::chrono::minutes>({"log.retention.ms"})},
+        {{"log.retention.hours", ct::int32, "168",
+          "Retention in hours, unless log.retention.ms or log.retention.minutes is set."},
+         retention_setter<std::chrono::hours>({"log.retention.ms", "log.retention.minutes"})},
+        {{"log.retention.bytes", ct::int64, "-1",
+          "Largest size of a partition's log before old segments are deleted (topic default "
+          "for retention.bytes); -1: no limit."},
+         int_setter<int64_t>(&broker_config::log_retention_bytes, -1)},
+        {{"log.cleanup.policy", ct::list, "delete",
+          "delete, compact or both (topic default for cleanup.policy)."},
+         [](broker_config& c, std::string_view name,
+            std::string_view value) -> result<void, std::string> {
+             if (auto p = parse_cleanup_policy(name, value); !p) return fail(p.error());
+             c.log_cleanup_policy = std::string(value);
+             return {};
+         }},
+        {{"log.cleaner.delete.retention.ms", ct::int64, "86400000",
+          "How long tombstones stay in a compacted log (topic default for "
+          "delete.retention.ms)."},
+         int_setter<int64_t>(&broker_config::log_cleaner_delete_retention_ms, 0)},
+        {{"log.cleaner.min.compaction.lag.ms", ct::int64, "0",
+          "Youngest a record may be to be compacted (topic default for "
+          "min.compaction.lag.ms)."},
+         int_setter<int64_t>(&broker_config::log_cleaner_min_compaction_lag_ms, 0)},
+        {{"log.retention.check.interval.ms", ct::int64, "300000",
+          "How often the log cleaner applies retention and compaction."},
+         duration_setter(&broker_config::log_retention_check_interval, 1)},
+        {{"compression.type", ct::string, "producer",
+          "Compression of stored batches (topic default for compression.type)."},
+         [](broker_config& c, std::string_view name,
+            std::string_view value) -> result<void, std::string> {
+             if (auto r = validate_compression_type(name, value); !r) return r;
+             c.compression_type = std::string(value);
+             return {};
+         }},
+        {{"min.insync.replicas", ct::int32, "1",
+          "Replicas that must have a write for acks=all (topic default)."},
+         int_setter<int32_t>(&broker_config::min_insync_replicas, 1)},
+        {{"unclean.leader.election.enable", ct::boolean, "false",
+          "Whether an out-of-sync replica may become leader (topic default)."},
+         bool_setter(&broker_config::unclean_leader_election_enable)},
+        {{"auto.create.topics.enable", ct::boolean, "true",
+          "Create a topic when a client asks for metadata of an unknown one."},
+         bool_setter(&broker_config::auto_create_topics_enable)},
+        {{"log.message.timestamp.type", ct::string, "CreateTime",
+          "CreateTime or LogAppendTime (topic default for message.timestamp.type)."},
          [](broker_config& c, std::string_view name,
             std::string_view value) -> result<void, std::string> {
              if (value != "CreateTime" && value != "LogAppendTime") {
@@ -120,7 +230,7 @@ const std::map<std::string_view, setter>& setters() {
              c.log_message_timestamp_type = std::string(value);
              return {};
          }},
-        {"log.dirs",
+        {{"log.dirs", ct::string, "data", "The data directory (exactly one)."},
          [](broker_config& c, std::string_view name,
             std::string_view value) -> result<void, std::string> {
              if (value.empty() || value.find(',') != std::string_view::npos) {
@@ -129,7 +239,7 @@ const std::map<std::string_view, setter>& setters() {
              c.data_dir = std::string(value);
              return {};
          }},
-        {"listeners",
+        {{"listeners", ct::string, "PLAINTEXT://127.0.0.1:9092", "The Kafka listener."},
          [](broker_config& c, std::string_view,
             std::string_view value) -> result<void, std::string> {
              // Kafka's form is PLAINTEXT://host:port; the bare host:port is accepted too.
@@ -138,15 +248,46 @@ const std::map<std::string_view, setter>& setters() {
              return parse_listen_address(value, c);
          }},
     };
+    std::sort(table.begin(), table.end(),
+              [](const auto& a, const auto& b) { return a.info.name < b.info.name; });
     return table;
 }
+
+const std::vector<property_def>& properties() {
+    static const std::vector<property_def> table = make_properties();
+    return table;
+}
+
+const std::vector<broker_property_info>& infos() {
+    static const std::vector<broker_property_info> table = [] {
+        std::vector<broker_property_info> out;
+        for (const auto& p : properties()) out.push_back(p.info);
+        return out;
+    }();
+    return table;
+}
+
+const property_def* find_def(std::string_view name) {
+    const auto& table = properties();
+    auto it =
+        std::lower_bound(table.begin(), table.end(), name,
+                         [](const property_def& p, std::string_view n) { return p.info.name < n; });
+    return it != table.end() && it->info.name == name ? &*it : nullptr;
+}
+
+// Groups of names for one setting, most precise first (Kafka's broker config synonyms).
+constexpr std::string_view retention_names[] = {"log.retention.ms", "log.retention.minutes",
+                                                "log.retention.hours"};
+constexpr std::string_view roll_names[] = {"log.roll.ms", "log.roll.hours"};
 
 }  // namespace
 
 result<void, std::string> broker_config::set(std::string_view name, std::string_view value) {
-    auto it = setters().find(name);
-    if (it == setters().end()) return fail(fmt::format("unknown broker property '{}'", name));
-    return it->second(*this, name, value);
+    const property_def* def = find_def(name);
+    if (!def) return fail(fmt::format("unknown broker property '{}'", name));
+    if (auto r = def->set(*this, name, value); !r) return r;
+    static_values[std::string(name)] = std::string(value);
+    return {};
 }
 
 result<void, std::string> parse_listen_address(std::string_view text, broker_config& config) {
@@ -159,6 +300,64 @@ result<void, std::string> parse_listen_address(std::string_view text, broker_con
     config.listen_host = std::string(text.substr(0, colon));
     config.listen_port = *port;
     return {};
+}
+
+std::span<const broker_property_info> broker_properties() {
+    return infos();
+}
+
+const broker_property_info* find_broker_property(std::string_view name) {
+    const property_def* def = find_def(name);
+    return def ? &def->info : nullptr;
+}
+
+std::vector<std::string_view> broker_synonyms(std::string_view name) {
+    for (std::span<const std::string_view> group :
+         {std::span<const std::string_view>(retention_names),
+          std::span<const std::string_view>(roll_names)}) {
+        if (std::find(group.begin(), group.end(), name) != group.end()) {
+            return {group.begin(), group.end()};
+        }
+    }
+    return {name};
+}
+
+result<cleanup_policy, std::string> parse_cleanup_policy(std::string_view name,
+                                                         std::string_view value) {
+    cleanup_policy out;
+    auto bad = [&] {
+        return fail(
+            fmt::format("invalid value '{}' for {}: must be a list of delete and compact, e.g. "
+                        "compact,delete",
+                        value, name));
+    };
+    std::string_view rest = value;
+    while (true) {
+        auto comma = rest.find(',');
+        std::string_view item = rest.substr(0, comma);
+        // Kafka's list type trims spaces around each item.
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (item == "delete") {
+            out.remove = true;
+        } else if (item == "compact") {
+            out.compact = true;
+        } else {
+            return bad();
+        }
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
+result<void, std::string> validate_compression_type(std::string_view name, std::string_view value) {
+    for (auto v : {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"})
+        if (value == v) return {};
+    return fail(fmt::format(
+        "invalid value '{}' for {}: must be one of producer, uncompressed, gzip, snappy, lz4, "
+        "zstd",
+        value, name));
 }
 
 }  // namespace fjord::broker

@@ -5,12 +5,31 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
 namespace fjord::broker {
+
+// Kafka's configuration data types, by their DescribeConfigs (v3+) wire ids.
+enum class config_type : int8_t {
+    unknown = 0,
+    boolean = 1,
+    string = 2,
+    int32 = 3,
+    int16 = 4,
+    int64 = 5,
+    float64 = 6,
+    list = 7,
+    class_name = 8,
+    password = 9,
+};
 
 struct broker_config {
     int32_t node_id = 1;                                    // node.id
@@ -29,6 +48,17 @@ struct broker_config {
     std::string log_message_timestamp_type = "CreateTime";  // log.message.timestamp.type
     size_t num_network_threads = 0;                         // num.network.threads (0 = cores)
     int32_t max_connections = 10000;                        // max.connections
+    // Retention and cleaning: the defaults every topic inherits.
+    int64_t log_retention_ms = 604800000;  // log.retention.ms/.minutes/.hours (168); -1: forever
+    int64_t log_retention_bytes = -1;      // log.retention.bytes; -1: no limit
+    std::string log_cleanup_policy = "delete";           // log.cleanup.policy
+    int64_t log_cleaner_delete_retention_ms = 86400000;  // log.cleaner.delete.retention.ms
+    int64_t log_cleaner_min_compaction_lag_ms = 0;       // log.cleaner.min.compaction.lag.ms
+    std::chrono::milliseconds log_retention_check_interval{
+        300000};                                  // log.retention.check.interval.ms
+    std::string compression_type = "producer";    // compression.type
+    int32_t min_insync_replicas = 1;              // min.insync.replicas
+    bool unclean_leader_election_enable = false;  // unclean.leader.election.enable
     // Group coordinator.
     std::chrono::milliseconds group_min_session_timeout{6000};     // group.min.session.timeout.ms
     std::chrono::milliseconds group_max_session_timeout{1800000};  // group.max.session.timeout.ms
@@ -41,11 +71,45 @@ struct broker_config {
         600000};                               // offsets.retention.check.interval.ms
     int32_t offset_metadata_max_bytes = 4096;  // offset.metadata.max.bytes
 
+    // Every property given at start-up (config file, --set, --listen, --data-dir), by Kafka
+    // name, with the text as given (the last one when given twice). DescribeConfigs reports these
+    // as STATIC_BROKER_CONFIG; the rest come from their defaults. Filled by set().
+    std::map<std::string, std::string, std::less<>> static_values;
+
     // Sets one property by its Kafka name. The error names the property and the problem.
+    // Where Kafka has several names for one setting (log.retention.ms/.minutes/.hours,
+    // log.roll.ms/.hours), the most precise one given wins, whatever the order.
     result<void, std::string> set(std::string_view name, std::string_view value);
 };
 
 // Parses "host:port" (the port may be 0 to pick a free one).
 result<void, std::string> parse_listen_address(std::string_view text, broker_config& config);
+
+// What DescribeConfigs says about a broker property.
+struct broker_property_info {
+    std::string_view name;
+    config_type type;
+    std::optional<std::string_view> default_value;  // nullopt: no default (Kafka shows null)
+    std::string_view documentation;
+};
+
+// Every broker property Fjord knows, sorted by name.
+std::span<const broker_property_info> broker_properties();
+const broker_property_info* find_broker_property(std::string_view name);
+
+// The names that set the same value as `name`, most precise (highest precedence) first,
+// `name` included: {"log.retention.ms", "log.retention.minutes", "log.retention.hours"} for any
+// of those three; {name} for a property without synonyms.
+std::vector<std::string_view> broker_synonyms(std::string_view name);
+
+// cleanup.policy / log.cleanup.policy: a comma-separated list of "delete" and "compact".
+struct cleanup_policy {
+    bool remove = false;   // "delete": retention by time and size
+    bool compact = false;  // "compact": keep the latest record per key
+};
+result<cleanup_policy, std::string> parse_cleanup_policy(std::string_view name,
+                                                         std::string_view value);
+// compression.type (broker and topic): producer, uncompressed, gzip, snappy, lz4, zstd.
+result<void, std::string> validate_compression_type(std::string_view name, std::string_view value);
 
 }  // namespace fjord::broker

@@ -79,4 +79,14 @@ kafka_error to_kafka_error(coordinator::errc e) {
     return kafka_error::unknown_server_error;
 }
 
+kafka_error to_kafka_error(config_errc e) {
+    switch (e) {
+        case config_errc::invalid_config:
+            return kafka_error::invalid_config;
+        case config_errc::invalid_request:
+            return kafka_error::invalid_request;
+    }
+    return kafka_error::unknown_server_error;
+}
+
 }  // namespace fjord::broker

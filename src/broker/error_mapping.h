@@ -2,6 +2,7 @@
 // exhaustive with no default, so a new error in a lower layer fails the build until mapped.
 #pragma once
 
+#include "broker/config_ops.h"
 #include "broker/kafka_error.h"
 #include "coordinator/errc.h"
 #include "protocol/record_batch.h"
@@ -12,6 +13,7 @@ namespace fjord::broker {
 kafka_error to_kafka_error(storage::errc e);
 kafka_error to_kafka_error(protocol::batch_errc e);
 kafka_error to_kafka_error(coordinator::errc e);
+kafka_error to_kafka_error(config_errc e);
 
 // The error code as the wire carries it.
 inline int16_t error_code_of(coordinator::errc e) {

@@ -1,5 +1,5 @@
 // Kafka's error codes (the subset Fjord answers with). Only the broker layer speaks these; the
-// layers below return their own errc, translated once in errors_map.h.
+// layers below return their own errc, translated once in error_mapping.h.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +40,7 @@ enum class kafka_error : int16_t {
     invalid_config = 40,
     invalid_request = 42,
     unsupported_for_message_format = 43,
+    policy_violation = 44,
     kafka_storage_error = 56,
     non_empty_group = 68,
     group_id_not_found = 69,

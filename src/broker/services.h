@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "broker/admin_executor.h"
 #include "broker/config.h"
 #include "broker/topic_table.h"
 #include "cluster/metadata_store.h"
@@ -21,6 +22,7 @@ struct broker_services {
     storage::flush_scheduler& flusher;
     coordinator::group_manager& groups;
     coordinator::offset_store& offsets;
+    admin_executor& admin;  // where admin requests that block on the disk run
     // The address clients are told to connect to (Metadata, DescribeCluster, FindCoordinator).
     std::string advertised_host;
     uint16_t advertised_port = 0;

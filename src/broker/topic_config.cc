@@ -2,110 +2,211 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
 namespace fjord::broker {
 namespace {
 
-enum class value_kind {
-    long_at_least_minus_one,
-    long_non_negative,
-    int_positive,
-    int_non_negative,
-    boolean,
-    cleanup_policy,
-    compression,
-    timestamp_type
-};
-
-struct property {
-    std::string_view name;
-    value_kind kind;
-};
-
-// The topic properties Fjord knows, by Kafka name.
-constexpr property properties[] = {
-    {"cleanup.policy", value_kind::cleanup_policy},
-    {"compression.type", value_kind::compression},
-    {"delete.retention.ms", value_kind::long_non_negative},
-    {"index.interval.bytes", value_kind::int_non_negative},
-    {"max.message.bytes", value_kind::int_non_negative},
-    {"message.timestamp.type", value_kind::timestamp_type},
-    {"min.compaction.lag.ms", value_kind::long_non_negative},
-    {"min.insync.replicas", value_kind::int_positive},
-    {"retention.bytes", value_kind::long_at_least_minus_one},
-    {"retention.ms", value_kind::long_at_least_minus_one},
-    {"segment.bytes", value_kind::int_positive},
-    {"segment.index.bytes", value_kind::int_positive},
-    {"segment.ms", value_kind::int_positive},
-    {"unclean.leader.election.enable", value_kind::boolean},
-};
-
-const property* find_property(std::string_view name) {
-    for (const auto& p : properties)
-        if (p.name == name) return &p;
-    return nullptr;
-}
-
 bool parse_long(std::string_view text, int64_t& out) {
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
     return ec == std::errc() && ptr == text.data() + text.size();
 }
 
-int64_t to_long(const std::string& s) {
+int64_t to_long(std::string_view s) {
     int64_t v = 0;
     parse_long(s, v);
     return v;
 }
 
+// How a property's value is checked.
+enum class value_kind { integer, boolean, cleanup_policy, compression, timestamp_type };
+
+constexpr int64_t int_max = std::numeric_limits<int32_t>::max();
+constexpr int64_t long_max = std::numeric_limits<int64_t>::max();
+
+struct property_def {
+    topic_property_info info;
+    value_kind kind;
+    int64_t min = 0;  // for integers
+    int64_t max = 0;
+    void (*apply)(topic_config&, std::string_view);
+    std::string (*show)(const topic_config&);
+};
+
+std::string show_bool(bool v) {
+    return v ? "true" : "false";
+}
+
+// Sorted by name: DescribeConfigs lists them in this order.
+const property_def properties[] = {
+    {{"cleanup.policy", config_type::list, "log.cleanup.policy",
+      "delete (retention by time and size), compact (keep the latest record per key), or both."},
+     value_kind::cleanup_policy,
+     0,
+     0,
+     [](topic_config& c, std::string_view v) {
+         c.cleanup_policy = std::string(v);
+         auto p = parse_cleanup_policy("cleanup.policy", v);
+         c.cleanup_delete = p && p->remove;
+         c.cleanup_compact = p && p->compact;
+     },
+     [](const topic_config& c) { return c.cleanup_policy; }},
+    {{"compression.type", config_type::string, "compression.type",
+      "Compression of stored batches: producer keeps what the producer sent."},
+     value_kind::compression,
+     0,
+     0,
+     [](topic_config& c, std::string_view v) { c.compression_type = std::string(v); },
+     [](const topic_config& c) { return c.compression_type; }},
+    {{"delete.retention.ms", config_type::int64, "log.cleaner.delete.retention.ms",
+      "How long tombstones are kept in a compacted topic."},
+     value_kind::integer,
+     0,
+     long_max,
+     [](topic_config& c, std::string_view v) { c.delete_retention_ms = to_long(v); },
+     [](const topic_config& c) { return fmt::format("{}", c.delete_retention_ms); }},
+    {{"index.interval.bytes", config_type::int32, "log.index.interval.bytes",
+      "Bytes between offset index entries."},
+     value_kind::integer,
+     0,
+     int_max,
+     [](topic_config& c, std::string_view v) {
+         c.index_interval_bytes = static_cast<int32_t>(to_long(v));
+     },
+     [](const topic_config& c) { return fmt::format("{}", c.index_interval_bytes); }},
+    {{"max.message.bytes", config_type::int32, "message.max.bytes",
+      "Largest record batch a producer may write."},
+     value_kind::integer,
+     0,
+     int_max,
+     [](topic_config& c, std::string_view v) {
+         c.max_message_bytes = static_cast<int32_t>(to_long(v));
+     },
+     [](const topic_config& c) { return fmt::format("{}", c.max_message_bytes); }},
+    {{"message.timestamp.type", config_type::string, "log.message.timestamp.type",
+      "CreateTime (the producer's timestamp) or LogAppendTime (the broker's clock)."},
+     value_kind::timestamp_type,
+     0,
+     0,
+     [](topic_config& c, std::string_view v) { c.log_append_time = v == "LogAppendTime"; },
+     [](const topic_config& c) {
+         return std::string(c.log_append_time ? "LogAppendTime" : "CreateTime");
+     }},
+    {{"min.compaction.lag.ms", config_type::int64, "log.cleaner.min.compaction.lag.ms",
+      "Youngest a record may be to be compacted away."},
+     value_kind::integer,
+     0,
+     long_max,
+     [](topic_config& c, std::string_view v) { c.min_compaction_lag_ms = to_long(v); },
+     [](const topic_config& c) { return fmt::format("{}", c.min_compaction_lag_ms); }},
+    {{"min.insync.replicas", config_type::int32, "min.insync.replicas",
+      "Replicas that must have a write for acks=all to succeed."},
+     value_kind::integer,
+     1,
+     int_max,
+     [](topic_config& c, std::string_view v) {
+         c.min_insync_replicas = static_cast<int32_t>(to_long(v));
+     },
+     [](const topic_config& c) { return fmt::format("{}", c.min_insync_replicas); }},
+    {{"retention.bytes", config_type::int64, "log.retention.bytes",
+      "Largest size of a partition before its oldest segments are deleted; -1: no limit."},
+     value_kind::integer,
+     -1,
+     long_max,
+     [](topic_config& c, std::string_view v) { c.retention_bytes = to_long(v); },
+     [](const topic_config& c) { return fmt::format("{}", c.retention_bytes); }},
+    {{"retention.ms", config_type::int64, "log.retention.ms",
+      "How long a segment is kept after its newest record; -1: forever."},
+     value_kind::integer,
+     -1,
+     long_max,
+     [](topic_config& c, std::string_view v) { c.retention_ms = to_long(v); },
+     [](const topic_config& c) { return fmt::format("{}", c.retention_ms); }},
+    // A segment must hold at least a batch header; Kafka's floor.
+    {{"segment.bytes", config_type::int32, "log.segment.bytes", "Size at which a segment rolls."},
+     value_kind::integer,
+     14,
+     int_max,
+     [](topic_config& c, std::string_view v) { c.segment_bytes = to_long(v); },
+     [](const topic_config& c) { return fmt::format("{}", c.segment_bytes); }},
+    {{"segment.index.bytes", config_type::int32, "log.index.size.max.bytes",
+      "Largest offset index of a segment; a full index rolls the segment."},
+     value_kind::integer,
+     4,
+     int_max,
+     [](topic_config& c, std::string_view v) {
+         c.segment_index_bytes = static_cast<int32_t>(to_long(v));
+     },
+     [](const topic_config& c) { return fmt::format("{}", c.segment_index_bytes); }},
+    {{"segment.ms", config_type::int64, "log.roll.ms", "Age at which a segment rolls."},
+     value_kind::integer,
+     1,
+     long_max,
+     [](topic_config& c, std::string_view v) { c.segment_ms = to_long(v); },
+     [](const topic_config& c) { return fmt::format("{}", c.segment_ms); }},
+    {{"unclean.leader.election.enable", config_type::boolean, "unclean.leader.election.enable",
+      "Whether an out-of-sync replica may become leader (data loss)."},
+     value_kind::boolean,
+     0,
+     0,
+     [](topic_config& c, std::string_view v) { c.unclean_leader_election_enable = v == "true"; },
+     [](const topic_config& c) { return show_bool(c.unclean_leader_election_enable); }},
+};
+
+const std::vector<topic_property_info>& infos() {
+    static const std::vector<topic_property_info> table = [] {
+        std::vector<topic_property_info> out;
+        for (const auto& p : properties) out.push_back(p.info);
+        return out;
+    }();
+    return table;
+}
+
+const property_def* find_def(std::string_view name) {
+    for (const auto& p : properties)
+        if (p.info.name == name) return &p;
+    return nullptr;
+}
+
 }  // namespace
 
+std::span<const topic_property_info> topic_properties() {
+    return infos();
+}
+
+const topic_property_info* find_topic_property(std::string_view name) {
+    const property_def* p = find_def(name);
+    return p ? &p->info : nullptr;
+}
+
 result<void, std::string> validate_topic_override(std::string_view name, std::string_view value) {
-    const property* p = find_property(name);
+    const property_def* p = find_def(name);
     if (!p) return fail(fmt::format("unknown topic config '{}'", name));
-    int64_t n = 0;
-    auto integer = [&](int64_t min, int64_t max) -> result<void, std::string> {
-        if (!parse_long(value, n)) {
-            return fail(fmt::format("invalid value '{}' for {}: not an integer", value, name));
-        }
-        if (n < min || n > max) {
-            return fail(
-                fmt::format("invalid value {} for {}: must be in [{}, {}]", value, name, min, max));
-        }
-        return {};
-    };
-    constexpr int64_t int_max = std::numeric_limits<int32_t>::max();
-    constexpr int64_t long_max = std::numeric_limits<int64_t>::max();
     switch (p->kind) {
-        case value_kind::long_at_least_minus_one:
-            return integer(-1, long_max);
-        case value_kind::long_non_negative:
-            return integer(0, long_max);
-        case value_kind::int_positive:
-            // segment.bytes below 14 bytes cannot hold a batch header; Kafka's floor.
-            return integer(name == "segment.bytes" ? 14 : 1, int_max);
-        case value_kind::int_non_negative:
-            return integer(0, int_max);
+        case value_kind::integer: {
+            int64_t n = 0;
+            if (!parse_long(value, n)) {
+                return fail(fmt::format("invalid value '{}' for {}: not an integer", value, name));
+            }
+            if (n < p->min || n > p->max) {
+                return fail(fmt::format("invalid value {} for {}: must be in [{}, {}]", value, name,
+                                        p->min, p->max));
+            }
+            return {};
+        }
         case value_kind::boolean:
             if (value == "true" || value == "false") return {};
             return fail(
                 fmt::format("invalid value '{}' for {}: must be true or false", value, name));
-        case value_kind::cleanup_policy:
-            if (value == "delete" || value == "compact" || value == "compact,delete" ||
-                value == "delete,compact") {
-                return {};
-            }
-            return fail(
-                fmt::format("invalid value '{}' for {}: must be delete, compact or compact,delete",
-                            value, name));
+        case value_kind::cleanup_policy: {
+            auto r = parse_cleanup_policy(name, value);
+            if (!r) return fail(r.error());
+            return {};
+        }
         case value_kind::compression:
-            for (auto v : {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"})
-                if (value == v) return {};
-            return fail(fmt::format(
-                "invalid value '{}' for {}: must be one of producer, uncompressed, gzip, snappy, "
-                "lz4, zstd",
-                value, name));
+            return validate_compression_type(name, value);
         case value_kind::timestamp_type:
             if (value == "CreateTime" || value == "LogAppendTime") return {};
             return fail(fmt::format(
@@ -117,73 +218,29 @@ result<void, std::string> validate_topic_override(std::string_view name, std::st
 topic_config effective_topic_config(const broker_config& broker,
                                     const config_overrides& overrides) {
     topic_config c;
+    find_def("cleanup.policy")->apply(c, broker.log_cleanup_policy);
+    c.compression_type = broker.compression_type;
+    c.delete_retention_ms = broker.log_cleaner_delete_retention_ms;
     c.max_message_bytes = broker.message_max_bytes;
+    c.log_append_time = broker.log_message_timestamp_type == "LogAppendTime";
+    c.min_insync_replicas = broker.min_insync_replicas;
+    c.retention_bytes = broker.log_retention_bytes;
+    c.retention_ms = broker.log_retention_ms;
     c.segment_bytes = broker.log_segment_bytes;
     c.segment_ms = broker.log_roll_ms.count();
     c.segment_index_bytes = broker.log_index_size_max_bytes;
     c.index_interval_bytes = broker.log_index_interval_bytes;
-    c.log_append_time = broker.log_message_timestamp_type == "LogAppendTime";
+    c.min_compaction_lag_ms = broker.log_cleaner_min_compaction_lag_ms;
+    c.unclean_leader_election_enable = broker.unclean_leader_election_enable;
     for (const auto& [name, value] : overrides) {
-        if (name == "cleanup.policy")
-            c.cleanup_policy = value;
-        else if (name == "compression.type")
-            c.compression_type = value;
-        else if (name == "delete.retention.ms")
-            c.delete_retention_ms = to_long(value);
-        else if (name == "index.interval.bytes")
-            c.index_interval_bytes = static_cast<int32_t>(to_long(value));
-        else if (name == "max.message.bytes")
-            c.max_message_bytes = static_cast<int32_t>(to_long(value));
-        else if (name == "message.timestamp.type")
-            c.log_append_time = value == "LogAppendTime";
-        else if (name == "min.compaction.lag.ms")
-            c.min_compaction_lag_ms = to_long(value);
-        else if (name == "min.insync.replicas")
-            c.min_insync_replicas = static_cast<int32_t>(to_long(value));
-        else if (name == "retention.bytes")
-            c.retention_bytes = to_long(value);
-        else if (name == "retention.ms")
-            c.retention_ms = to_long(value);
-        else if (name == "segment.bytes")
-            c.segment_bytes = to_long(value);
-        else if (name == "segment.index.bytes")
-            c.segment_index_bytes = static_cast<int32_t>(to_long(value));
-        else if (name == "segment.ms")
-            c.segment_ms = to_long(value);
-        else if (name == "unclean.leader.election.enable")
-            c.unclean_leader_election_enable = value == "true";
+        if (const property_def* p = find_def(name)) p->apply(c, value);
     }
     return c;
 }
 
-std::vector<config_entry> describe_topic_config(const broker_config& broker,
-                                                const config_overrides& overrides) {
-    auto c = effective_topic_config(broker, overrides);
-    auto b = [](bool v) { return std::string(v ? "true" : "false"); };
-    auto s = [](auto v) { return fmt::format("{}", v); };
-    std::map<std::string, std::string> values = {
-        {"cleanup.policy", c.cleanup_policy},
-        {"compression.type", c.compression_type},
-        {"delete.retention.ms", s(c.delete_retention_ms)},
-        {"index.interval.bytes", s(c.index_interval_bytes)},
-        {"max.message.bytes", s(c.max_message_bytes)},
-        {"message.timestamp.type", c.log_append_time ? "LogAppendTime" : "CreateTime"},
-        {"min.compaction.lag.ms", s(c.min_compaction_lag_ms)},
-        {"min.insync.replicas", s(c.min_insync_replicas)},
-        {"retention.bytes", s(c.retention_bytes)},
-        {"retention.ms", s(c.retention_ms)},
-        {"segment.bytes", s(c.segment_bytes)},
-        {"segment.index.bytes", s(c.segment_index_bytes)},
-        {"segment.ms", s(c.segment_ms)},
-        {"unclean.leader.election.enable", b(c.unclean_leader_election_enable)},
-    };
-    std::vector<config_entry> out;
-    for (auto& [name, value] : values) {
-        auto source = overrides.contains(name) ? config_source::topic_override
-                                               : config_source::broker_default;
-        out.push_back({name, value, source});
-    }
-    return out;
+std::string topic_config_value(const topic_config& config, std::string_view name) {
+    const property_def* p = find_def(name);
+    return p ? p->show(config) : std::string();
 }
 
 }  // namespace fjord::broker

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,8 @@ using config_overrides = std::map<std::string, std::string>;
 
 struct topic_config {
     std::string cleanup_policy = "delete";
+    bool cleanup_delete = true;    // cleanup.policy includes delete
+    bool cleanup_compact = false;  // cleanup.policy includes compact
     std::string compression_type = "producer";
     int64_t delete_retention_ms = 86400000;
     int32_t max_message_bytes = 1048588;
@@ -33,23 +36,27 @@ struct topic_config {
     bool unclean_leader_election_enable = false;
 };
 
-// Where a value comes from, as DescribeConfigs reports it.
-enum class config_source { topic_override, broker_default };
-
-struct config_entry {
-    std::string name;
-    std::string value;
-    config_source source;
+// A topic property as DescribeConfigs reports it.
+struct topic_property_info {
+    std::string_view name;
+    config_type type;
+    std::string_view broker_name;  // the broker property that gives its default
+    std::string_view documentation;
 };
 
-// Checks one override: the name must be a known topic property and the value valid for it.
+// Every topic property Fjord knows, sorted by name.
+std::span<const topic_property_info> topic_properties();
+const topic_property_info* find_topic_property(std::string_view name);
+
+// Checks one override: the name must be a known topic property and the value valid for it. The
+// message names the property.
 result<void, std::string> validate_topic_override(std::string_view name, std::string_view value);
 
 // The effective configuration: broker defaults, then the topic's (already validated) overrides.
 topic_config effective_topic_config(const broker_config& broker, const config_overrides& overrides);
 
-// Every topic property with its effective value and source, sorted by name.
-std::vector<config_entry> describe_topic_config(const broker_config& broker,
-                                                const config_overrides& overrides);
+// The effective value of property `name` as text (as DescribeConfigs shows it); empty for an
+// unknown name.
+std::string topic_config_value(const topic_config& config, std::string_view name);
 
 }  // namespace fjord::broker

@@ -31,6 +31,15 @@ storage::log_config log_config_for(const topic_config& c) {
     return lc;
 }
 
+std::string describe_overrides(const config_overrides& overrides) {
+    std::string out;
+    for (const auto& [k, v] : overrides) {
+        if (!out.empty()) out += ", ";
+        out += fmt::format("{}={}", k, v);
+    }
+    return out;
+}
+
 }  // namespace
 
 result<void, std::string> validate_topic_name(std::string_view name) {
@@ -61,33 +70,45 @@ std::filesystem::path topic_table::partition_dir(std::string_view topic, int32_t
     return _config.data_dir / fmt::format("{}-{}", topic, index);
 }
 
+result<void, std::string> topic_table::open_partitions(topic_state& state, int32_t from) {
+    const auto& metadata = state.metadata;
+    std::vector<std::shared_ptr<partition>> opened;
+    for (int32_t i = from; i < metadata.partition_count; ++i) {
+        auto log = storage::partition_log::open(partition_dir(metadata.name, i),
+                                                log_config_for(state.config));
+        if (!log) {
+            for (auto& p : opened) p->log().close();
+            return fail(fmt::format("cannot open {}-{}: {}", metadata.name, i,
+                                    storage::describe(log.error())));
+        }
+        std::shared_ptr<storage::partition_log> shared(std::move(log).value());
+        opened.push_back(std::make_shared<partition>(
+            model::topic_partition{metadata.name, model::partition_id(i)}, std::move(shared)));
+    }
+    state.partitions.insert(state.partitions.end(), opened.begin(), opened.end());
+    return {};
+}
+
 result<std::shared_ptr<topic_state>, std::string> topic_table::open_topic(
     const cluster::topic_metadata& metadata) {
     auto state = std::make_shared<topic_state>();
     state->metadata = metadata;
     state->config = effective_topic_config(_config, metadata.configs);
-    for (int32_t i = 0; i < metadata.partition_count; ++i) {
-        auto log = storage::partition_log::open(partition_dir(metadata.name, i),
-                                                log_config_for(state->config));
-        if (!log) {
-            for (auto& p : state->partitions) p->log().close();
-            return fail(fmt::format("cannot open {}-{}: {}", metadata.name, i,
-                                    storage::describe(log.error())));
-        }
-        std::shared_ptr<storage::partition_log> shared(std::move(log).value());
-        state->partitions.push_back(std::make_shared<partition>(
-            model::topic_partition{metadata.name, model::partition_id(i)}, std::move(shared)));
-    }
+    if (auto r = open_partitions(*state, 0); !r) return fail(r.error());
     return state;
+}
+
+void topic_table::publish(std::shared_ptr<const topic_state> state) {
+    std::unique_lock lock(_mutex);
+    for (auto& p : state->partitions) _by_log[&p->log()] = p;
+    _by_name[state->metadata.name] = std::move(state);
 }
 
 result<void, std::string> topic_table::load() {
     for (const auto& metadata : _metadata.topics()) {
         auto state = open_topic(metadata);
         if (!state) return fail(state.error());
-        std::unique_lock lock(_mutex);
-        for (auto& p : (*state)->partitions) _by_log[&p->log()] = p;
-        _by_name[metadata.name] = std::move(state).value();
+        publish(std::move(state).value());
     }
     logger()->info("loaded {} topics", _by_name.size());
     return {};
@@ -203,11 +224,7 @@ result<std::shared_ptr<const topic_state>, topic_error> topic_table::create(
                                 std::string(cluster::describe(r.error()))});
     }
     std::shared_ptr<const topic_state> created = std::move(state).value();
-    {
-        std::unique_lock lock(_mutex);
-        for (auto& p : created->partitions) _by_log[&p->log()] = p;
-        _by_name[request.name] = created;
-    }
+    publish(created);
     logger()->info("created topic {} ({} partitions, id {})", request.name, partitions,
                    metadata.id.to_string());
     return created;
@@ -238,6 +255,83 @@ result<void, topic_error> topic_table::remove(std::string_view name) {
     }
     logger()->info("deleted topic {}", name);
     return {};
+}
+
+result<std::shared_ptr<const topic_state>, topic_error> topic_table::add_partitions(
+    std::string_view name, int32_t count, bool validate_only) {
+    std::lock_guard admin(_admin_mutex);
+    std::shared_ptr<const topic_state> topic = find(name);
+    if (!topic) {
+        return fail(topic_error{kafka_error::unknown_topic_or_partition,
+                                fmt::format("topic '{}' does not exist", name)});
+    }
+    int32_t current = topic->metadata.partition_count;
+    if (count < current) {
+        return fail(topic_error{
+            kafka_error::invalid_partitions,
+            fmt::format("topic '{}' has {} partitions, more than the requested {}; the partition "
+                        "count can only grow",
+                        name, current, count)});
+    }
+    if (count == current) {
+        return fail(
+            topic_error{kafka_error::invalid_partitions,
+                        fmt::format("topic '{}' already has {} partitions", name, current)});
+    }
+    auto state = std::make_shared<topic_state>(*topic);
+    state->metadata.partition_count = count;
+    if (validate_only) return std::shared_ptr<const topic_state>(std::move(state));
+    // Leftovers of a partition of an earlier topic by this name would otherwise be adopted.
+    for (int32_t i = current; i < count; ++i) {
+        std::error_code ec;
+        std::filesystem::remove_all(partition_dir(name, i), ec);
+    }
+    if (auto r = open_partitions(*state, current); !r) {
+        logger()->error("add partitions to {}: {}", name, r.error());
+        return fail(topic_error{kafka_error::kafka_storage_error, r.error()});
+    }
+    if (auto r = _metadata.update_topic(state->metadata); !r) {
+        for (int32_t i = current; i < count; ++i) {
+            (void)state->partitions[static_cast<size_t>(i)]->log().remove();
+        }
+        return fail(topic_error{kafka_error::kafka_storage_error,
+                                std::string(cluster::describe(r.error()))});
+    }
+    publish(state);
+    logger()->info("topic {} grew from {} to {} partitions", name, current, count);
+    return std::shared_ptr<const topic_state>(std::move(state));
+}
+
+result<std::shared_ptr<const topic_state>, topic_error> topic_table::alter_config(
+    std::string_view name, const config_change_fn& change, bool validate_only) {
+    std::lock_guard admin(_admin_mutex);
+    std::shared_ptr<const topic_state> topic = find(name);
+    if (!topic) {
+        return fail(topic_error{kafka_error::unknown_topic_or_partition,
+                                fmt::format("topic '{}' does not exist", name)});
+    }
+    auto overrides = change(topic->metadata.configs);
+    if (!overrides) return fail(overrides.error());
+    for (const auto& [key, value] : *overrides) {
+        if (auto r = validate_topic_override(key, value); !r) {
+            return fail(topic_error{kafka_error::invalid_config, r.error()});
+        }
+    }
+    auto state = std::make_shared<topic_state>(*topic);
+    state->metadata.configs = std::move(overrides).value();
+    state->config = effective_topic_config(_config, state->metadata.configs);
+    if (validate_only) return std::shared_ptr<const topic_state>(std::move(state));
+    if (auto r = _metadata.update_topic(state->metadata); !r) {
+        return fail(topic_error{kafka_error::kafka_storage_error,
+                                std::string(cluster::describe(r.error()))});
+    }
+    auto log_config = log_config_for(state->config);
+    for (auto& p : state->partitions) p->log().update_config(log_config);
+    publish(state);
+    logger()->info("topic {} config changed: {}", name,
+                   state->metadata.configs.empty() ? std::string("(defaults)")
+                                                   : describe_overrides(state->metadata.configs));
+    return std::shared_ptr<const topic_state>(std::move(state));
 }
 
 }  // namespace fjord::broker

@@ -2,10 +2,13 @@
 //
 // Readers (every request) take a shared lock for a lookup and keep the returned
 // `shared_ptr<const topic_state>`, so a topic deleted meanwhile stays valid for the request in
-// flight. Creation and deletion are serialised by `_admin_mutex` and made durable in the
-// metadata store before they are visible.
+// flight. A topic_state never changes once published: growing a topic or changing its config
+// publishes a new one (sharing the existing partitions), so a reader sees either the old or the
+// new state, whole. Every change (create, remove, add partitions, alter config) is serialised by
+// `_admin_mutex` and made durable in the metadata store before it is visible.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -66,6 +69,22 @@ public:
                                                                    bool validate_only);
     result<void, topic_error> remove(std::string_view name);
 
+    // CreatePartitions: grows topic `name` to `count` partitions (INVALID_PARTITIONS unless it
+    // is larger than now), opening the new partitions' logs. Returns the new state (when
+    // validate_only, what it would be, without its new partitions).
+    result<std::shared_ptr<const topic_state>, topic_error> add_partitions(std::string_view name,
+                                                                           int32_t count,
+                                                                           bool validate_only);
+
+    // Computes a topic's new override set from its current one and, unless validate_only,
+    // stores it and publishes the new effective config: produce reads it from the next request
+    // on, and every partition log gets its new segment settings. `change` runs under the admin
+    // lock, so concurrent changes of one topic never lose each other's updates.
+    using config_change_fn =
+        std::function<result<config_overrides, topic_error>(const config_overrides& current)>;
+    result<std::shared_ptr<const topic_state>, topic_error> alter_config(
+        std::string_view name, const config_change_fn& change, bool validate_only);
+
     // The partition that owns `log`, for the flusher's completion callback.
     std::shared_ptr<partition> partition_of(const storage::partition_log& log) const;
 
@@ -73,6 +92,10 @@ private:
     result<std::shared_ptr<topic_state>, std::string> open_topic(
         const cluster::topic_metadata& metadata);
     std::filesystem::path partition_dir(std::string_view topic, int32_t index) const;
+    // Opens the logs of partitions [from, metadata.partition_count) into `state`.
+    result<void, std::string> open_partitions(topic_state& state, int32_t from);
+    // Replaces a topic's published state. REQUIRES: _admin_mutex (or start-up, in load()).
+    void publish(std::shared_ptr<const topic_state> state);
 
     const broker_config& _config;
     cluster::metadata_store& _metadata;

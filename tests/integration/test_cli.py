@@ -67,3 +67,57 @@ def test_second_broker_on_the_same_data_dir_is_refused(broker, fjord_bin, tmp_pa
     assert res.returncode == 1, (res.returncode, res.stderr.decode(errors="replace"))
     assert "in use by another broker" in res.stderr.decode(errors="replace")
     assert list(list_topics(broker.bootstrap).brokers) == [1], "the first broker stopped serving"
+
+
+# ---------------------------------------------------------------------------------------------
+# --config FILE
+
+
+def write_config(tmp_path, text: str):
+    path = tmp_path / "server.properties"
+    path.write_text(text)
+    return path
+
+
+def test_config_file_sets_properties_and_flags_override_it(broker_factory, tmp_path):
+    from confluent_kafka.admin import ConfigResource, ConfigSource
+
+    from clients import admin
+
+    path = write_config(tmp_path, "# Fjord broker\n"
+                                  "num.partitions = 3\n"
+                                  "\n"
+                                  "! Java-style comment\n"
+                                  "log.retention.check.interval.ms=250\n"
+                                  "log.cleanup.policy=delete,\\\n"
+                                  "    compact\n"
+                                  "log.retention.check.interval.ms=300\n")
+    b = broker_factory({"num.partitions": 2}, extra_args=["--config", str(path)])
+    resource = ConfigResource("broker", "1")
+    client = admin(b.bootstrap)  # must outlive its futures
+    configs = client.describe_configs([resource], request_timeout=10)[resource].result(20)
+    assert configs["num.partitions"].value == "2"  # --set wins over the file
+    assert configs["log.retention.check.interval.ms"].value == "300"  # the last duplicate wins
+    assert configs["log.cleanup.policy"].value == "delete,compact"
+    assert int(configs["log.cleanup.policy"].source) == ConfigSource.STATIC_BROKER_CONFIG.value
+
+
+@pytest.mark.parametrize("text,named,line", [
+    ("num.partitions=2\n# comment\nno.such.property=1\n", "no.such.property", 3),
+    ("\n\nnum.partitions=zero\n", "num.partitions", 3),
+    ("log.cleanup.policy=keep\n", "log.cleanup.policy", 1),
+    ("a=\\u12\n", "\\u", 1),
+], ids=["unknown-key", "bad-value", "bad-list", "bad-escape"])
+def test_bad_config_file_exits_2_naming_the_key_and_line(fjord_bin, tmp_path, text, named, line):
+    path = write_config(tmp_path, text)
+    res = run_serve(fjord_bin, tmp_path, "--config", str(path))
+    stderr = res.stderr.decode(errors="replace")
+    assert res.returncode == 2, (res.returncode, stderr)
+    assert named in stderr and f"{path}:{line}" in stderr, stderr
+    assert not (tmp_path / "port").exists()
+
+
+def test_missing_config_file_exits_2(fjord_bin, tmp_path):
+    res = run_serve(fjord_bin, tmp_path, "--config", str(tmp_path / "nope.properties"))
+    assert res.returncode == 2
+    assert "nope.properties" in res.stderr.decode(errors="replace")

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "broker/config_describe.h"
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
 
@@ -9,10 +10,6 @@ namespace fjord::broker {
 namespace {
 
 using topic_result = protocol::create_topics_response::creatable_topic_result;
-
-// DescribeConfigs' ConfigSource values.
-constexpr int8_t source_topic_config = 1;
-constexpr int8_t source_default_config = 5;
 
 topic_result error_result(const std::string& name, kafka_error e, std::string message) {
     topic_result r;
@@ -62,17 +59,13 @@ result<new_topic, topic_error> to_new_topic(
     return out;
 }
 
-}  // namespace
-
-void handle_create_topics(request_context&& ctx) {
-    auto request = ctx.decode<protocol::create_topics_request>();
-    if (!request) return;
+void answer_create_topics(request_context& ctx, const protocol::create_topics_request& request) {
     auto& services = *ctx.services;
     protocol::create_topics_response response;
     std::multiset<std::string> names;
-    for (const auto& t : request->topics) names.insert(t.name);
+    for (const auto& t : request.topics) names.insert(t.name);
 
-    for (const auto& t : request->topics) {
+    for (const auto& t : request.topics) {
         if (names.count(t.name) > 1) {
             response.topics.push_back(error_result(
                 t.name, kafka_error::invalid_request,
@@ -85,7 +78,7 @@ void handle_create_topics(request_context&& ctx) {
                 error_result(t.name, spec.error().code, spec.error().message));
             continue;
         }
-        auto created = services.topics.create(*spec, request->validate_only);
+        auto created = services.topics.create(*spec, request.validate_only);
         if (!created) {
             response.topics.push_back(
                 error_result(t.name, created.error().code, created.error().message));
@@ -101,15 +94,24 @@ void handle_create_topics(request_context&& ctx) {
         for (const auto& entry : describe_topic_config(services.config, topic.metadata.configs)) {
             r.configs->push_back({.name = entry.name,
                                   .value = entry.value,
-                                  .read_only = false,
-                                  .config_source = entry.source == config_source::topic_override
-                                                       ? source_topic_config
-                                                       : source_default_config,
-                                  .is_sensitive = false});
+                                  .read_only = entry.read_only,
+                                  .config_source = static_cast<int8_t>(entry.source),
+                                  .is_sensitive = entry.sensitive});
         }
         response.topics.push_back(std::move(r));
     }
     ctx.respond(response);
+}
+
+}  // namespace
+
+// Blocks on the disk: runs on the admin thread.
+void handle_create_topics(request_context&& ctx) {
+    auto request = ctx.decode<protocol::create_topics_request>();
+    if (!request) return;
+    run_on_admin_thread(std::move(ctx), [request = std::move(*request)](request_context& c) {
+        answer_create_topics(c, request);
+    });
 }
 
 }  // namespace fjord::broker

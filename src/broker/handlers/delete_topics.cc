@@ -37,20 +37,27 @@ topic_result delete_one(broker_services& services, std::optional<std::string> na
     return out;
 }
 
-}  // namespace
-
-void handle_delete_topics(request_context&& ctx) {
-    auto request = ctx.decode<protocol::delete_topics_request>();
-    if (!request) return;
+void answer_delete_topics(request_context& ctx, const protocol::delete_topics_request& request) {
     protocol::delete_topics_response response;
     // v0-5 name topics in topic_names; v6 in topics, by name or by id.
-    for (const auto& name : request->topic_names) {
+    for (const auto& name : request.topic_names) {
         response.responses.push_back(delete_one(*ctx.services, name, uuid{}));
     }
-    for (const auto& t : request->topics) {
+    for (const auto& t : request.topics) {
         response.responses.push_back(delete_one(*ctx.services, t.name, t.topic_id));
     }
     ctx.respond(response);
+}
+
+}  // namespace
+
+// Blocks on the disk: runs on the admin thread.
+void handle_delete_topics(request_context&& ctx) {
+    auto request = ctx.decode<protocol::delete_topics_request>();
+    if (!request) return;
+    run_on_admin_thread(std::move(ctx), [request = std::move(*request)](request_context& c) {
+        answer_delete_topics(c, request);
+    });
 }
 
 }  // namespace fjord::broker

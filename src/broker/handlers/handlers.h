@@ -3,7 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <type_traits>
+#include <utility>
 
 #include "broker/request_context.h"
 
@@ -18,6 +21,16 @@ struct handler_entry {
     int16_t max_version;
     handler_fn handle;
 };
+
+// Runs `work(ctx)` on the admin thread (admin_executor): for handlers that block on the disk.
+// The request context moves along and stays alive until `work` has run.
+template <typename Work>
+void run_on_admin_thread(request_context&& ctx, Work&& work) {
+    broker_services* services = ctx.services;
+    auto task = std::make_shared<std::pair<request_context, std::decay_t<Work>>>(
+        std::move(ctx), std::forward<Work>(work));
+    services->admin.submit([task] { task->second(task->first); });
+}
 
 std::span<const handler_entry> handler_registry();
 const handler_entry* find_handler(int16_t api_key);
@@ -41,5 +54,11 @@ void handle_describe_groups(request_context&& ctx);
 void handle_list_groups(request_context&& ctx);
 void handle_delete_groups(request_context&& ctx);
 void handle_offset_delete(request_context&& ctx);
+void handle_delete_records(request_context&& ctx);
+void handle_describe_configs(request_context&& ctx);
+void handle_alter_configs(request_context&& ctx);
+void handle_describe_log_dirs(request_context&& ctx);
+void handle_create_partitions(request_context&& ctx);
+void handle_incremental_alter_configs(request_context&& ctx);
 
 }  // namespace fjord::broker

@@ -26,7 +26,13 @@ constexpr handler_entry registry[] = {
     {18, "ApiVersions", 0, 4, handle_api_versions},
     {19, "CreateTopics", 0, 7, handle_create_topics},
     {20, "DeleteTopics", 0, 6, handle_delete_topics},
+    {21, "DeleteRecords", 0, 2, handle_delete_records},
+    {32, "DescribeConfigs", 1, 4, handle_describe_configs},
+    {33, "AlterConfigs", 0, 2, handle_alter_configs},
+    {35, "DescribeLogDirs", 1, 4, handle_describe_log_dirs},
+    {37, "CreatePartitions", 0, 3, handle_create_partitions},
     {42, "DeleteGroups", 0, 2, handle_delete_groups},
+    {44, "IncrementalAlterConfigs", 0, 1, handle_incremental_alter_configs},
     {47, "OffsetDelete", 0, 0, handle_offset_delete},
     {60, "DescribeCluster", 0, 1, handle_describe_cluster},
 };

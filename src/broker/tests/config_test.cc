@@ -88,10 +88,105 @@ TEST(topic_config, overrides_win_over_broker_defaults) {
     EXPECT_EQ(c.segment_bytes, 4096);
     EXPECT_EQ(c.max_message_bytes, 100);
     EXPECT_TRUE(c.log_append_time);
-    auto described = describe_topic_config(broker, {{"max.message.bytes", "100"}});
-    for (const auto& e : described) {
-        EXPECT_EQ(e.source, e.name == "max.message.bytes" ? config_source::topic_override
-                                                          : config_source::broker_default);
+}
+
+TEST(topic_config, topic_defaults_derive_from_broker_properties) {
+    broker_config broker;
+    ASSERT_TRUE(broker.set("log.retention.hours", "1"));
+    ASSERT_TRUE(broker.set("log.retention.bytes", "5000"));
+    ASSERT_TRUE(broker.set("log.cleanup.policy", "compact"));
+    ASSERT_TRUE(broker.set("log.cleaner.delete.retention.ms", "10"));
+    ASSERT_TRUE(broker.set("log.cleaner.min.compaction.lag.ms", "20"));
+    ASSERT_TRUE(broker.set("compression.type", "zstd"));
+    ASSERT_TRUE(broker.set("min.insync.replicas", "2"));
+    auto c = effective_topic_config(broker, {});
+    EXPECT_EQ(c.retention_ms, 3600000);
+    EXPECT_EQ(c.retention_bytes, 5000);
+    EXPECT_EQ(c.cleanup_policy, "compact");
+    EXPECT_TRUE(c.cleanup_compact);
+    EXPECT_FALSE(c.cleanup_delete);
+    EXPECT_EQ(c.delete_retention_ms, 10);
+    EXPECT_EQ(c.min_compaction_lag_ms, 20);
+    EXPECT_EQ(c.compression_type, "zstd");
+    EXPECT_EQ(c.min_insync_replicas, 2);
+    auto both = effective_topic_config(broker, {{"cleanup.policy", "delete, compact"}});
+    EXPECT_TRUE(both.cleanup_compact);
+    EXPECT_TRUE(both.cleanup_delete);
+}
+
+TEST(broker_config, the_most_precise_retention_name_wins_in_any_order) {
+    broker_config a;
+    ASSERT_TRUE(a.set("log.retention.ms", "1234"));
+    ASSERT_TRUE(a.set("log.retention.hours", "5"));
+    ASSERT_TRUE(a.set("log.retention.minutes", "7"));
+    EXPECT_EQ(a.log_retention_ms, 1234);
+
+    broker_config b;
+    ASSERT_TRUE(b.set("log.retention.hours", "5"));
+    EXPECT_EQ(b.log_retention_ms, 5 * 3600000);
+    ASSERT_TRUE(b.set("log.retention.minutes", "7"));
+    EXPECT_EQ(b.log_retention_ms, 7 * 60000);
+    ASSERT_TRUE(b.set("log.retention.hours", "9"));
+    EXPECT_EQ(b.log_retention_ms, 7 * 60000);
+
+    broker_config forever;
+    ASSERT_TRUE(forever.set("log.retention.hours", "-1"));
+    EXPECT_EQ(forever.log_retention_ms, -1);
+    EXPECT_FALSE(forever.set("log.retention.ms", "-2"));
+}
+
+TEST(broker_config, log_roll_ms_wins_over_hours) {
+    broker_config c;
+    ASSERT_TRUE(c.set("log.roll.ms", "1000"));
+    ASSERT_TRUE(c.set("log.roll.hours", "2"));
+    EXPECT_EQ(c.log_roll_ms, std::chrono::milliseconds(1000));
+}
+
+TEST(broker_config, remembers_what_was_set_at_start_up) {
+    broker_config c;
+    ASSERT_TRUE(c.set("num.partitions", "3"));
+    ASSERT_TRUE(c.set("num.partitions", "4"));
+    EXPECT_FALSE(c.set("num.partitions", "x"));
+    ASSERT_EQ(c.static_values.size(), 1u);
+    EXPECT_EQ(c.static_values.at("num.partitions"), "4");
+    EXPECT_EQ(c.num_partitions, 4);
+}
+
+TEST(broker_config, new_properties_validate_their_values) {
+    broker_config c;
+    for (auto [name, value] : std::initializer_list<std::pair<const char*, const char*>>{
+             {"log.cleanup.policy", "keep"},
+             {"log.cleanup.policy", ""},
+             {"compression.type", "brotli"},
+             {"log.retention.bytes", "-2"},
+             {"log.retention.check.interval.ms", "0"},
+             {"unclean.leader.election.enable", "1"}}) {
+        auto r = c.set(name, value);
+        ASSERT_FALSE(r) << name << "=" << value;
+        EXPECT_NE(r.error().find(name), std::string::npos) << r.error();
+    }
+    ASSERT_TRUE(c.set("log.retention.check.interval.ms", "200"));
+    EXPECT_EQ(c.log_retention_check_interval, std::chrono::milliseconds(200));
+}
+
+TEST(broker_config, every_property_is_described_and_settable_to_its_default) {
+    for (const auto& p : broker_properties()) {
+        EXPECT_FALSE(p.documentation.empty()) << p.name;
+        if (!p.default_value) continue;
+        broker_config c;
+        EXPECT_TRUE(c.set(p.name, *p.default_value)) << p.name << "=" << *p.default_value;
+    }
+    EXPECT_EQ(find_broker_property("log.retention.hours")->type, config_type::int32);
+    EXPECT_EQ(find_broker_property("log.cleanup.policy")->type, config_type::list);
+    EXPECT_EQ(find_broker_property("no.such"), nullptr);
+}
+
+TEST(topic_config, every_property_has_a_broker_default_and_a_valid_default_value) {
+    broker_config broker;
+    auto c = effective_topic_config(broker, {});
+    for (const auto& p : topic_properties()) {
+        EXPECT_NE(find_broker_property(p.broker_name), nullptr) << p.name;
+        EXPECT_TRUE(validate_topic_override(p.name, topic_config_value(c, p.name))) << p.name;
     }
 }
 

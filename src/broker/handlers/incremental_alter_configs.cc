@@ -1,0 +1,67 @@
+// IncrementalAlterConfigs: SET, DELETE, APPEND and SUBTRACT on single topic properties, the
+// rest of the override set untouched. Broker resources are refused (no dynamic broker
+// configuration).
+#include "protocol/messages/incremental_alter_configs.h"
+
+#include <set>
+
+#include "broker/config_ops.h"
+#include "broker/error_mapping.h"
+#include "broker/handlers/config_resources.h"
+#include "broker/handlers/handlers.h"
+
+namespace fjord::broker {
+namespace {
+
+void answer_incremental_alter_configs(request_context& ctx,
+                                      const protocol::incremental_alter_configs_request& request) {
+    auto& services = *ctx.services;
+    protocol::incremental_alter_configs_response response;
+    std::multiset<std::pair<int8_t, std::string>> resources;
+    for (const auto& r : request.resources) resources.emplace(r.resource_type, r.resource_name);
+
+    for (const auto& r : request.resources) {
+        auto& out = response.responses.emplace_back();
+        out.resource_type = r.resource_type;
+        out.resource_name = r.resource_name;
+        topic_error answer{kafka_error::none, {}};
+        if (resources.count({r.resource_type, r.resource_name}) > 1) {
+            answer = {kafka_error::invalid_request,
+                      fmt::format("resource '{}' appears more than once in the request",
+                                  r.resource_name)};
+        } else {
+            std::vector<config_change> changes;
+            for (const auto& c : r.configs) {
+                changes.push_back({.name = c.name, .op = c.config_operation, .value = c.value});
+            }
+            answer = alter_resource(
+                services, r.resource_type, r.resource_name, request.validate_only,
+                [&](const config_overrides& current) -> result<config_overrides, topic_error> {
+                    auto applied = apply_incremental(services.config, current, changes);
+                    if (!applied) {
+                        return fail(topic_error{to_kafka_error(applied.error().code),
+                                                applied.error().message});
+                    }
+                    return std::move(applied).value();
+                });
+        }
+        out.error_code = code(answer.code);
+        out.error_message = answer.code == kafka_error::none
+                                ? std::nullopt
+                                : std::optional<std::string>(answer.message);
+    }
+    ctx.respond(response);
+}
+
+}  // namespace
+
+// Blocks on the disk: runs on the admin thread.
+void handle_incremental_alter_configs(request_context&& ctx) {
+    auto request = ctx.decode<protocol::incremental_alter_configs_request>();
+    if (!request) return;
+    run_on_admin_thread(std::move(ctx), [request = std::move(*request)](request_context& c) {
+        answer_incremental_alter_configs(c, request);
+    });
+}
+
+}  // namespace fjord::broker
