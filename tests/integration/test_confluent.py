@@ -447,3 +447,31 @@ def test_fetch_long_poll_delivers_a_later_record(broker):
         print(f"long-poll delivery took {time.monotonic() - produced_at:.3f}s")
     finally:
         close_bounded(c)
+
+
+@pytest.mark.parametrize("topic_codec,producer_codec,stored", [
+    ("gzip", "none", "gzip"),
+    ("uncompressed", "zstd", "none"),
+    ("zstd", "gzip", "zstd"),
+], ids=["none-to-gzip", "zstd-to-uncompressed", "gzip-to-zstd"])
+def test_topic_compression_type_reencodes_batches(broker, topic_codec, producer_codec, stored):
+    topic = unique_topic(f"recode-{topic_codec}")
+    client = admin(broker.bootstrap)
+    futures = client.create_topics(
+        [NewTopic(topic, 1, 1, config={"compression.type": topic_codec})],
+        operation_timeout=10, request_timeout=10)
+    assert topic_future_error(futures[topic]) is None
+    p = producer(broker.bootstrap, {"compression.type": producer_codec, "acks": "all",
+                                    "linger.ms": 50})
+    sent = [(f"k{i % 3}".encode(), (f"value-{i}-" + "x" * 200).encode(), [("h", str(i).encode())])
+            for i in range(50)]
+    for key, value, headers in sent:
+        p.produce(topic, key=key, value=value, headers=headers, timestamp=BASE_TS + 7)
+    flush(p)
+    messages = consume_all(broker.bootstrap, topic, 1, min_count=len(sent))[0]
+    assert [(m.key(), m.value(), m.headers()) for m in messages] == sent
+    assert [m.offset() for m in messages] == list(range(len(sent)))
+    assert all(m.timestamp() == (TIMESTAMP_CREATE_TIME, BASE_TS + 7) for m in messages)
+    batches = kafka_wire.fetch_all_batches(broker.bootstrap, topic, 0)
+    assert batches and all(b.crc_ok for b in batches)
+    assert {b.compression for b in batches} == {stored}, [b.compression for b in batches]

@@ -70,6 +70,38 @@ struct produce_state {
     }
 };
 
+// The codec a topic's compression.type demands, or nullopt for "producer" (keep the batch).
+std::optional<protocol::compression_type> topic_codec(std::string_view setting) {
+    using protocol::compression_type;
+    if (setting == "uncompressed") return compression_type::none;
+    if (setting == "gzip") return compression_type::gzip;
+    if (setting == "snappy") return compression_type::snappy;
+    if (setting == "lz4") return compression_type::lz4;
+    if (setting == "zstd") return compression_type::zstd;
+    return std::nullopt;
+}
+
+// One batch re-encoded with `codec`, keeping its offsets deltas, timestamps, producer fields
+// and attributes, as Kafka does when a topic's compression.type differs from the producer's.
+result<bytes, protocol::batch_errc> reencode(bytes_view batch, const protocol::batch_header& h,
+                                             protocol::compression_type codec) {
+    auto records = protocol::decode_records(batch);
+    if (!records) return fail(records.error());
+    protocol::batch_options options{
+        .compression = codec,
+        .base_offset = h.base_offset,
+        .producer_id = h.producer_id,
+        .producer_epoch = h.producer_epoch,
+        .base_sequence = h.base_sequence,
+        .transactional = h.is_transactional(),
+        .control = h.is_control(),
+        .log_append_time = h.log_append_time(),
+        .partition_leader_epoch = h.partition_leader_epoch,
+        .last_offset_delta = h.last_offset_delta,
+    };
+    return protocol::build_batch(options, *records);
+}
+
 int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -117,6 +149,27 @@ std::optional<model::offset> append_partition(
     // The record set points into the request frame, which this request owns: edit it in place.
     auto offset_in_frame = static_cast<size_t>(data.records->view.data() - ctx.frame->data());
     mutable_bytes_view batches(ctx.frame->data() + offset_in_frame, data.records->size());
+    // Only a topic whose compression.type names a codec the producer did not use costs a
+    // decode and re-encode; "producer" (the default) stores the batch as received.
+    bytes reencoded;
+    if (auto codec = topic_codec(topic->config.compression_type);
+        codec && headers->front().compression() != *codec) {
+        auto converted = reencode(batches, headers->front(), *codec);
+        if (!converted) {
+            return reject(to_kafka_error(converted.error()),
+                          std::string(protocol::describe(converted.error())));
+        }
+        reencoded = std::move(converted).value();
+        if (reencoded.size() > static_cast<size_t>(topic->config.max_message_bytes)) {
+            return reject(kafka_error::message_too_large,
+                          fmt::format("batch of {} bytes after conversion to {} exceeds "
+                                      "max.message.bytes {}",
+                                      reencoded.size(), topic->config.compression_type,
+                                      topic->config.max_message_bytes));
+        }
+        batches = mutable_bytes_view(reencoded);
+        headers->front() = *protocol::read_batch_header(reencoded);
+    }
     int64_t append_time = -1;
     if (topic->config.log_append_time) {
         append_time = now_ms();
