@@ -14,10 +14,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from confluent_kafka import OFFSET_INVALID, TopicPartition
+from confluent_kafka import OFFSET_INVALID, Consumer, TopicPartition
 
 import kafka_wire as kw
-from clients import (GroupMember, admin, assignments_split, close_all, create_topics, poll_members,
+from clients import (COMMON_CONF, GROUP_CONF, GroupMember, admin, assignments_split, close_all, create_topics, poll_members,
                      produce_records, unique_topic, wait_until)
 
 NO_DELAY = {"group.initial.rebalance.delay.ms": 0}
@@ -314,3 +314,53 @@ def test_committed_for_a_group_that_never_committed(gbroker):
         assert all(tp.error is None for tp in tps)
     finally:
         m.close()
+
+
+@pytest.mark.timeout_s(90)
+def test_cooperative_sticky_moves_only_the_partitions_that_change_owner(gbroker):
+    """KIP-429 as librdkafka drives it: the first member keeps the partitions it still owns and
+    is asked to revoke only those that move to the newcomer."""
+    topic = unique_topic("grp-coop")
+    group = f"g-{topic}"
+    create_topics(gbroker.bootstrap, {topic: 4})
+    owned: dict[str, set[int]] = {"a": set(), "b": set()}
+    revoked: dict[str, list[int]] = {"a": [], "b": []}
+
+    def member(name: str) -> Consumer:
+        c = Consumer({"bootstrap.servers": gbroker.bootstrap, "group.id": group,
+                      "client.id": name, "partition.assignment.strategy": "cooperative-sticky",
+                      **GROUP_CONF, **COMMON_CONF})
+
+        def on_assign(consumer, parts):
+            owned[name] |= {p.partition for p in parts}
+            consumer.incremental_assign(parts)
+
+        def on_revoke(consumer, parts):
+            revoked[name] += [p.partition for p in parts]
+            owned[name] -= {p.partition for p in parts}
+            consumer.incremental_unassign(parts)
+
+        c.subscribe([topic], on_assign=on_assign, on_revoke=on_revoke)
+        return c
+
+    def poll_until(consumers, predicate, what: str, timeout: float = 30):
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}: {owned} {revoked}"
+            for c in consumers:
+                c.poll(0.05)
+
+    a = member("a")
+    b = None
+    try:
+        poll_until([a], lambda: owned["a"] == {0, 1, 2, 3}, "a to own every partition")
+        b = member("b")
+        poll_until([a, b], lambda: len(owned["a"]) == 2 and len(owned["b"]) == 2,
+                   "the partitions to split two and two")
+        assert owned["a"].isdisjoint(owned["b"])
+        assert sorted(revoked["a"]) == sorted(owned["b"]), "a revoked more than what moved to b"
+        assert revoked["b"] == []
+    finally:
+        for c in (a, b):
+            if c is not None:
+                c.close()
