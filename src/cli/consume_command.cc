@@ -69,10 +69,13 @@ void install_error_callback(rd_kafka_conf_t* conf) {
 }
 
 // Ctrl-C and SIGTERM end the loop so the consumer closes (and commits) cleanly; a closed stdout
-// (`| head`) ends it too, through a failed write instead of SIGPIPE.
+// (`| head`) ends it too, through a failed write instead of SIGPIPE. SA_RESTART matters: without
+// it a signal landing inside write() fails it with EINTR, glibc then drops stdout's buffer, and
+// records already consumed (and about to be committed) would never be printed.
 void install_signal_handlers() {
     struct sigaction action {};
     action.sa_handler = on_stop_signal;
+    action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
