@@ -98,8 +98,8 @@ int run_produce(const options& opts) {
     auto config = common_config(opts);
     config.set("acks", opts.acks)
         .set("compression.codec", opts.compression)
-        // Fjord has no InitProducerId yet; plain at-least-once producing is what is measured.
-        .set("enable.idempotence", "false")
+        // Idempotence costs an InitProducerId and the broker's sequence checks per batch.
+        .set("enable.idempotence", opts.idempotent ? "true" : "false")
         // Batch for throughput: wait up to 5 ms to fill batches of up to 1 MB.
         .set("linger.ms", "5")
         .set("batch.size", "1000000")
@@ -149,13 +149,14 @@ int run_produce(const options& opts) {
     const double seconds = seconds_between(start, clock_type::now());
 
     const std::string acks = opts.acks == "-1" ? "all" : opts.acks;
-    print_report(
-        {.label = fmt::format("produce acks={} {}p {}", acks, partitions.size(), opts.compression),
-         .messages = state.delivered,
-         .bytes = state.delivered * opts.size,
-         .seconds = seconds,
-         .latency = &state.latency},
-        opts);
+    print_report({.label = fmt::format("produce acks={}{} {}p {}", acks,
+                                       opts.idempotent ? " idempotent" : "", partitions.size(),
+                                       opts.compression),
+                  .messages = state.delivered,
+                  .bytes = state.delivered * opts.size,
+                  .seconds = seconds,
+                  .latency = &state.latency},
+                 opts);
     if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR || state.failed > 0 ||
         state.delivered != opts.messages) {
         fmt::print(stderr, "error: {} of {} messages delivered; {} failed (first error: {})\n",

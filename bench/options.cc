@@ -39,10 +39,10 @@ bool is_compression(std::string_view text) {
 }
 
 bool is_known_flag(std::string_view flag) {
-    constexpr std::array<std::string_view, 15> known{
-        "--brokers",    "--topic",        "--messages", "--size",     "--acks",
-        "--partitions", "--compression",  "--format",   "--debug",    "--members",
-        "--rounds",     "--heartbeat-ms", "--commit",   "--duration", "--commits",
+    constexpr std::array<std::string_view, 16> known{
+        "--brokers",     "--topic",    "--messages", "--size",       "--acks",   "--partitions",
+        "--compression", "--format",   "--debug",    "--members",    "--rounds", "--heartbeat-ms",
+        "--commit",      "--duration", "--commits",  "--idempotent",
     };
     for (auto name : known) {
         if (flag == name) {
@@ -66,6 +66,7 @@ const char* usage() {
            "  --messages N               messages to produce or read (default 100000)\n"
            "  --size BYTES               value size when producing (default 1024)\n"
            "  --acks 0|1|all             producer acks (default 1; -1 means all)\n"
+           "  --idempotent[=true|false]  produce: enable.idempotence (needs --acks all)\n"
            "  --partitions N             partitions if the topic has to be created\n"
            "                             (default 1; 10 for group-join and offset-commit)\n"
            "  --compression CODEC        none|gzip|snappy|lz4|zstd (default none)\n"
@@ -116,6 +117,16 @@ parse_result parse_options(int argc, char** argv) {
         }
         if (!is_known_flag(flag)) {
             return usage_error{"unknown flag " + std::string(flag)};
+        }
+        if (flag == "--idempotent") {  // a switch: the value is optional
+            if (!inline_value || value == "true") {
+                opts.idempotent = true;
+            } else if (value == "false") {
+                opts.idempotent = false;
+            } else {
+                return bad_value(flag, value, "true or false");
+            }
+            continue;
         }
         if (!inline_value) {
             if (i + 1 == argc) {
@@ -209,6 +220,9 @@ parse_result parse_options(int argc, char** argv) {
                 return bad_value(flag, value, "text or markdown");
             }
         }
+    }
+    if (opts.idempotent && opts.acks != "-1") {
+        return usage_error{"--idempotent needs --acks all (librdkafka's rule for idempotence)"};
     }
     return opts;
 }

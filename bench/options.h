@@ -18,6 +18,8 @@ struct options {
     uint64_t size = 1024;
     // As librdkafka spells it: "0", "1" or "-1" (all).
     std::string acks = "1";
+    // produce: enable.idempotence (needs acks all).
+    bool idempotent = false;
     // Partitions if the topic has to be created: 1 for produce, 10 for the group modes.
     int32_t partitions = 1;
     // A librdkafka compression.codec value: none, gzip, snappy, lz4, zstd.

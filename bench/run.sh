@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end benchmark: starts a throwaway Fjord broker, produces with acks=1 and
-# acks=all, consumes everything back, times consumer group rebalances and offset
+# End-to-end benchmark: starts a throwaway Fjord broker, produces with acks=1, acks=all and
+# acks=all with idempotence, consumes everything back, times consumer group rebalances and offset
 # commits, and prints Markdown tables. See bench/README.md.
 #
 # Environment (all optional):
@@ -67,7 +67,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$fjord" serve --listen 127.0.0.1:0 --data-dir "$work/data" --port-file "$work/port" \
+"$fjord" serve --listen 127.0.0.1:0 --http 127.0.0.1:0 --data-dir "$work/data" --port-file "$work/port" \
     --log-level warn --set group.initial.rebalance.delay.ms="$initial_delay_ms" \
     2>"$work/broker.log" &
 broker_pid=$!
@@ -110,7 +110,10 @@ run message_rows 9 "produce acks=1" produce --topic "$topic" --messages "$messag
     --size "$size" --acks 1 --partitions "$partitions" --compression "$compression"
 run message_rows 9 "produce acks=all" produce --topic "$topic" --messages "$messages" \
     --size "$size" --acks all --partitions "$partitions" --compression "$compression"
-run message_rows 9 "consume" consume --topic "$topic" --messages $((2 * messages))
+run message_rows 9 "produce acks=all idempotent" produce --topic "$topic" \
+    --messages "$messages" --size "$size" --acks all --idempotent --partitions "$partitions" \
+    --compression "$compression"
+run message_rows 9 "consume" consume --topic "$topic" --messages $((3 * messages))
 run group_rows 5 "group join/leave" group-join --topic "$group_topic" \
     --partitions "$group_partitions" --members "$members" --rounds "$rounds" \
     --heartbeat-ms "$heartbeat_ms"

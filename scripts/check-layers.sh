@@ -13,8 +13,9 @@ declare -A allowed=(
     [cluster]="base model cluster"
     [coordinator]="base model protocol coordinator"
     [broker]="base model protocol storage net cluster coordinator broker"
+    [http]="base model protocol storage net cluster coordinator broker http"
     [cli]="base cli"
-    [app]="base model protocol storage net cluster coordinator broker cli app"
+    [app]="base model protocol storage net cluster coordinator broker http cli app"
 )
 
 status=0

@@ -4,10 +4,11 @@ set -euo pipefail
 
 packages=(
     build-essential cmake ninja-build pkg-config clang-format
-    libasio-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+    libasio-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev
     zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
     librdkafka-dev libgtest-dev libgmock-dev libbenchmark-dev
-    kcat python3 python3-confluent-kafka python3-pytest
+    kcat python3 python3-confluent-kafka python3-pytest python3-prometheus-client
+    chromium
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "broker/broker.h"
 #include "broker/config_file.h"
 #include "cli/cli.h"
+#include "http/http_server.h"
 
 namespace {
 
@@ -29,6 +31,9 @@ options:
   --listen HOST:PORT     Kafka listener (default 127.0.0.1:9092; port 0 picks a free port)
   --data-dir DIR         where topics are stored (default ./data)
   --port-file FILE       write the bound Kafka port to FILE once listening
+  --http HOST:PORT       console, admin API and /metrics (default 127.0.0.1:8080; port 0 picks
+                         a free port; "off" serves no HTTP)
+  --http-port-file FILE  write the bound HTTP port to FILE once listening
   --log-level LEVEL      trace, debug, info (default), warn, error
   --set NAME=VALUE       set a broker property by its Kafka name, e.g.
                          --set num.partitions=3 --set auto.create.topics.enable=false
@@ -59,6 +64,8 @@ bool write_port_file(const std::string& path, uint16_t port) {
 int serve(const std::vector<std::string_view>& args) {
     fjord::broker::broker_config config;
     std::string port_file;
+    std::string http_port_file;
+    std::optional<fjord::http::http_config> http_config = fjord::http::http_config{};
     std::string log_level = "info";
     std::optional<std::string> config_file;
     // Properties from the command line, in order; applied after the config file so they win.
@@ -83,6 +90,16 @@ int serve(const std::vector<std::string_view>& args) {
             overrides.emplace_back("log.dirs", value);
         } else if (arg == "--port-file") {
             port_file = std::string(value);
+        } else if (arg == "--http") {
+            if (value == "off") {
+                http_config.reset();
+            } else {
+                auto parsed = fjord::http::parse_http_listen(value);
+                if (!parsed) return usage_error(parsed.error());
+                http_config = std::move(parsed).value();
+            }
+        } else if (arg == "--http-port-file") {
+            http_port_file = std::string(value);
         } else if (arg == "--log-level") {
             if (value != "trace" && value != "debug" && value != "info" && value != "warn" &&
                 value != "error") {
@@ -122,14 +139,33 @@ int serve(const std::vector<std::string_view>& args) {
         fjord::module_logger("app")->critical("{}", r.error());
         return exit_failure;
     }
+    std::unique_ptr<fjord::http::http_server> http;
+    if (http_config) {
+        http = std::make_unique<fjord::http::http_server>(*http_config, broker.services());
+        if (auto r = http->start(); !r) {
+            fjord::module_logger("app")->critical("{}", r.error());
+            broker.stop();
+            return exit_failure;
+        }
+    }
+    // The HTTP port first: a reader of the Kafka port file may then rely on both.
+    if (http && !http_port_file.empty() && !write_port_file(http_port_file, http->port())) {
+        fjord::module_logger("app")->critical("cannot write port file {}", http_port_file);
+        http->stop();
+        broker.stop();
+        return exit_failure;
+    }
     if (!port_file.empty() && !write_port_file(port_file, broker.port())) {
         fjord::module_logger("app")->critical("cannot write port file {}", port_file);
+        if (http) http->stop();
         broker.stop();
         return exit_failure;
     }
     int received = 0;
     sigwait(&stop_signals, &received);
     fjord::module_logger("app")->info("received {}, shutting down", strsignal(received));
+    // HTTP handlers use the broker's state: they finish before the broker goes away.
+    if (http) http->stop();
     broker.stop();
     return 0;
 }

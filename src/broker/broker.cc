@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "base/logger.h"
+#include "broker/broker_metrics.h"
 #include "coordinator/records.h"
 
 namespace fjord::broker {
@@ -85,6 +86,7 @@ result<void, std::string> broker::start() {
     }
 
     _admin = std::make_unique<admin_executor>();
+    _producer_ids = std::make_unique<producer_id_allocator>(*_metadata);
     _services = std::make_unique<broker_services>(broker_services{
         .config = _config,
         .metadata = *_metadata,
@@ -93,7 +95,9 @@ result<void, std::string> broker::start() {
         .groups = *_groups,
         .offsets = *_offsets,
         .admin = *_admin,
-        .advertised_host = _config.listen_host,
+        .producer_ids = *_producer_ids,
+        .advertised_host =
+            _config.advertised_host.empty() ? _config.listen_host : _config.advertised_host,
     });
     _handler = std::make_unique<kafka_server>(*_services);
     net::server_config server_config{
@@ -114,12 +118,20 @@ result<void, std::string> broker::start() {
         _topics->close();
         return fail(std::string(e.what()));
     }
-    _services->advertised_port = _server->port();
-    _cleaner = std::make_unique<log_cleaner>(*_topics, _config.log_retention_check_interval);
+    _services->advertised_port =
+        _config.advertised_host.empty() ? _server->port() : _config.advertised_port;
+    _cleaner = std::make_unique<log_cleaner>(*_topics, _config.log_retention_check_interval,
+                                             log_cleaner::system_now_ms,
+                                             _config.producer_id_expiration_ms);
     _cleaner->start();
+    _metrics = metrics::global().add_collector([this](metrics::sample_sink& sink) {
+        collect_broker_metrics(sink, *_topics, *_offsets, *_groups);
+    });
     _running = true;
-    logger()->info("node {} serving Kafka on {}:{}, data in {}", _config.node_id,
-                   _config.listen_host, _server->port(), _config.data_dir.string());
+    logger()->info("node {} serving Kafka on {}:{} (advertised as {}:{}), data in {}",
+                   _config.node_id, _config.listen_host, _server->port(),
+                   _services->advertised_host, _services->advertised_port,
+                   _config.data_dir.string());
     return {};
 }
 
@@ -180,6 +192,7 @@ uint16_t broker::port() const {
 void broker::stop() {
     if (!_running) return;
     _running = false;
+    _metrics.reset();  // waits for a scrape in progress: it reads what is stopped below
     logger()->info("stopping");
     _cleaner->request_stop();  // stops between partitions; closing the logs ends a compaction
     _server->stop();           // answers what is in flight, then closes connections

@@ -5,12 +5,14 @@
 
 #include <memory>
 
+#include "base/metrics.h"
 #include "base/result.h"
 #include "broker/admin_executor.h"
 #include "broker/config.h"
 #include "broker/kafka_server.h"
 #include "broker/log_cleaner.h"
 #include "broker/offsets_topic.h"
+#include "broker/producer_id_allocator.h"
 #include "broker/services.h"
 #include "broker/topic_table.h"
 #include "cluster/embedded_metadata_store.h"
@@ -31,6 +33,8 @@ public:
     result<void, std::string> start();
     // The bound Kafka port (useful with port 0).
     uint16_t port() const;
+    // What the broker serves with, for the HTTP admin API. REQUIRES: started, not yet stopped.
+    broker_services& services() { return *_services; }
     void stop();
 
 private:
@@ -48,9 +52,11 @@ private:
     std::unique_ptr<coordinator::offset_store> _offsets;
     std::unique_ptr<log_cleaner> _cleaner;
     std::unique_ptr<admin_executor> _admin;
+    std::unique_ptr<producer_id_allocator> _producer_ids;
     std::unique_ptr<broker_services> _services;
     std::unique_ptr<kafka_server> _handler;
     std::unique_ptr<net::server> _server;
+    metrics::collector_handle _metrics;  // scrape-time metrics; reads _topics, _offsets, _groups
     bool _running = false;
 };
 

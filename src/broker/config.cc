@@ -239,6 +239,20 @@ std::vector<property_def> make_properties() {
              c.data_dir = std::string(value);
              return {};
          }},
+        {{"producer.id.expiration.ms", ct::int32, "86400000",
+          "How long a partition keeps an idle producer's state (its epoch and last sequence "
+          "numbers): a producer that has not written to the partition for this long is "
+          "forgotten, unless it has a transaction open."},
+         int_setter<int32_t>(&broker_config::producer_id_expiration_ms, 1)},
+        {{"transactional.id.expiration.ms", ct::int32, "604800000",
+          "How long the transaction coordinator keeps a transactional id that sends no "
+          "transaction status updates (transactions are not served yet)."},
+         int_setter<int32_t>(&broker_config::transactional_id_expiration_ms, 1)},
+        {{"advertised.listeners", ct::string, std::nullopt,
+          "The address clients are told to connect to, PLAINTEXT://HOST:PORT, when it differs "
+          "from listeners (a proxy or NAT in front of the broker). Default: the listener."},
+         [](broker_config& c, std::string_view name, std::string_view value)
+             -> result<void, std::string> { return parse_advertised_listener(name, value, c); }},
         {{"listeners", ct::string, "PLAINTEXT://127.0.0.1:9092", "The Kafka listener."},
          [](broker_config& c, std::string_view,
             std::string_view value) -> result<void, std::string> {
@@ -299,6 +313,27 @@ result<void, std::string> parse_listen_address(std::string_view text, broker_con
     if (!port) return fail(fmt::format("listen address '{}': {}", text, port.error()));
     config.listen_host = std::string(text.substr(0, colon));
     config.listen_port = *port;
+    return {};
+}
+
+result<void, std::string> parse_advertised_listener(std::string_view name, std::string_view value,
+                                                    broker_config& config) {
+    constexpr std::string_view scheme = "PLAINTEXT://";
+    if (value.find(',') != std::string_view::npos) {
+        return fail(fmt::format("{}: '{}': exactly one listener is supported", name, value));
+    }
+    if (!value.starts_with(scheme)) {
+        return fail(fmt::format("{}: '{}' must be PLAINTEXT://HOST:PORT", name, value));
+    }
+    std::string_view address = value.substr(scheme.size());
+    auto colon = address.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+        return fail(fmt::format("{}: '{}' must be PLAINTEXT://HOST:PORT", name, value));
+    }
+    auto port = parse_int<uint16_t>(name, address.substr(colon + 1), 1);
+    if (!port) return fail(fmt::format("{}: '{}': the port must be 1-65535", name, value));
+    config.advertised_host = std::string(address.substr(0, colon));
+    config.advertised_port = *port;
     return {};
 }
 

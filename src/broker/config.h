@@ -70,6 +70,13 @@ struct broker_config {
     std::chrono::milliseconds offsets_retention_check_interval{
         600000};                               // offsets.retention.check.interval.ms
     int32_t offset_metadata_max_bytes = 4096;  // offset.metadata.max.bytes
+    // Idempotent producers and transactions.
+    int32_t producer_id_expiration_ms = 86400000;        // producer.id.expiration.ms
+    int32_t transactional_id_expiration_ms = 604800000;  // transactional.id.expiration.ms
+    // advertised.listeners: the address Metadata, FindCoordinator and DescribeCluster give
+    // clients. Empty host: the listener's own address (and its bound port).
+    std::string advertised_host;
+    uint16_t advertised_port = 0;
 
     // Every property given at start-up (config file, --set, --listen, --data-dir), by Kafka
     // name, with the text as given (the last one when given twice). DescribeConfigs reports these
@@ -84,6 +91,9 @@ struct broker_config {
 
 // Parses "host:port" (the port may be 0 to pick a free one).
 result<void, std::string> parse_listen_address(std::string_view text, broker_config& config);
+// Parses advertised.listeners (`name`): one PLAINTEXT://HOST:PORT, port 1-65535.
+result<void, std::string> parse_advertised_listener(std::string_view name, std::string_view value,
+                                                    broker_config& config);
 
 // What DescribeConfigs says about a broker property.
 struct broker_property_info {

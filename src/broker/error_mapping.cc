@@ -10,6 +10,10 @@ kafka_error to_kafka_error(storage::errc e) {
             return kafka_error::record_list_too_large;
         case storage::errc::invalid_batch:
             return kafka_error::corrupt_message;
+        case storage::errc::out_of_order_sequence:
+            return kafka_error::out_of_order_sequence_number;
+        case storage::errc::invalid_producer_epoch:
+            return kafka_error::invalid_producer_epoch;
         case storage::errc::io_error:
         case storage::errc::no_space:
         case storage::errc::corrupt_log:

@@ -3,6 +3,7 @@
 #include "base/logger.h"
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
+#include "broker/request_metrics.h"
 #include "protocol/messages/api_versions.h"
 
 namespace fjord::broker {
@@ -31,6 +32,10 @@ void answer_unsupported_api_versions(const protocol::request_header_info& header
 
 }  // namespace
 
+kafka_server::kafka_server(broker_services& services) : _services(services) {
+    register_request_metrics();
+}
+
 void kafka_server::handle(const net::connection_info& connection, std::shared_ptr<bytes> frame,
                           net::responder responder) {
     protocol::reader in(frame, bytes_view(*frame));
@@ -45,7 +50,12 @@ void kafka_server::handle(const net::connection_info& connection, std::shared_pt
         responder.close_connection("unsupported API key");
         return;
     }
+    if (const api_metrics* m = metrics_of_api(header.api_key)) {
+        m->requests->inc();
+        responder.observe_duration(*m->duration);
+    }
     if (header.api_version < entry->min_version || header.api_version > entry->max_version) {
+        count_request_error(header.api_key, code(kafka_error::unsupported_version));
         if (header.api_key == api_versions_key) {
             answer_unsupported_api_versions(header, *entry, responder);
             return;

@@ -9,7 +9,8 @@ namespace fjord::broker {
 
 class kafka_server final : public net::request_handler {
 public:
-    explicit kafka_server(broker_services& services) : _services(services) {}
+    // Registers the request metrics, so they are on /metrics before the first request.
+    explicit kafka_server(broker_services& services);
 
     void handle(const net::connection_info& connection, std::shared_ptr<bytes> frame,
                 net::responder responder) override;

@@ -18,8 +18,12 @@ int64_t log_cleaner::system_now_ms() {
         .count();
 }
 
-log_cleaner::log_cleaner(topic_table& topics, std::chrono::milliseconds interval, clock_fn now)
-    : _topics(topics), _interval(interval), _now(std::move(now)) {}
+log_cleaner::log_cleaner(topic_table& topics, std::chrono::milliseconds interval, clock_fn now,
+                         int64_t producer_id_expiration_ms)
+    : _topics(topics),
+      _interval(interval),
+      _producer_id_expiration_ms(producer_id_expiration_ms),
+      _now(std::move(now)) {}
 
 log_cleaner::~log_cleaner() {
     stop();
@@ -46,10 +50,13 @@ void log_cleaner::run() {
         if (_wake.wait_for(lock, _interval, [this] { return _stopping; })) break;
         lock.unlock();
         auto stats = run_once();
-        if (stats.segments_deleted > 0 || stats.records_compacted > 0) {
-            logger()->debug("pass over {} partitions: {} segments deleted, {} records compacted",
-                            stats.partitions_checked, stats.segments_deleted,
-                            stats.records_compacted);
+        if (stats.segments_deleted > 0 || stats.records_compacted > 0 ||
+            stats.producers_expired > 0) {
+            logger()->debug(
+                "pass over {} partitions: {} segments deleted, {} records compacted, {} "
+                "producers expired",
+                stats.partitions_checked, stats.segments_deleted, stats.records_compacted,
+                stats.producers_expired);
         }
         lock.lock();
     }
@@ -69,11 +76,12 @@ cleaner_stats log_cleaner::run_once() {
     };
     for (const auto& topic : _topics.all()) {
         const topic_config& config = topic->config;
-        if (!config.cleanup_delete && !config.cleanup_compact) continue;
         for (const auto& p : topic->partitions) {
             if (stopping()) return stats;
             ++stats.partitions_checked;
             auto& log = p->log();
+            stats.producers_expired +=
+                log.remove_expired_producers(_producer_id_expiration_ms, _now());
             if (config.cleanup_delete) {
                 auto deleted =
                     log.enforce_retention(config.retention_ms, config.retention_bytes, _now());

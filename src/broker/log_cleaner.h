@@ -4,7 +4,8 @@
 //  - cleanup.policy includes delete: retention by retention.ms and retention.bytes
 //    (storage::partition_log::enforce_retention);
 //  - cleanup.policy includes compact: compaction with delete.retention.ms and
-//    min.compaction.lag.ms (storage::partition_log::compact), __consumer_offsets included.
+//    min.compaction.lag.ms (storage::partition_log::compact), __consumer_offsets included;
+//  - every partition forgets the idempotent producers idle for producer.id.expiration.ms.
 // Both block on disk I/O, which is why they never run on a network thread.
 //
 // Thread-safety: start(), request_stop() and stop() are called by the owner (broker); run_once()
@@ -26,6 +27,7 @@ struct cleaner_stats {
     size_t partitions_checked = 0;
     size_t segments_deleted = 0;   // by retention
     size_t records_compacted = 0;  // removed by compaction
+    size_t producers_expired = 0;
     size_t errors = 0;
 };
 
@@ -37,7 +39,8 @@ public:
 
     // `topics` must outlive the cleaner.
     log_cleaner(topic_table& topics, std::chrono::milliseconds interval,
-                clock_fn now = system_now_ms);
+                clock_fn now = system_now_ms,
+                int64_t producer_id_expiration_ms = broker_config{}.producer_id_expiration_ms);
     ~log_cleaner();
     log_cleaner(const log_cleaner&) = delete;
     log_cleaner& operator=(const log_cleaner&) = delete;
@@ -56,6 +59,7 @@ private:
 
     topic_table& _topics;
     const std::chrono::milliseconds _interval;
+    const int64_t _producer_id_expiration_ms;
     const clock_fn _now;
 
     std::mutex _mutex;

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "base/logger.h"
+#include "broker/request_metrics.h"
 #include "broker/services.h"
 #include "net/server.h"
 #include "protocol/header.h"
@@ -37,9 +38,14 @@ struct request_context {
         return request;
     }
 
-    // Encodes `response` at the request's version under the right response header.
+    // Encodes `response` at the request's version under the right response header. A
+    // top-level error code, for responses that have one, counts as a request error
+    // (docs/metrics.md).
     template <typename Response>
     void respond(const Response& response) {
+        if constexpr (requires { response.error_code; }) {
+            count_request_error(header.api_key, response.error_code);
+        }
         protocol::writer out;
         // ApiVersions answers with response header v0 at every version (KIP-511).
         bool flexible_header =

@@ -7,6 +7,7 @@
 
 #include "broker/admin_executor.h"
 #include "broker/config.h"
+#include "broker/producer_id_allocator.h"
 #include "broker/topic_table.h"
 #include "cluster/metadata_store.h"
 #include "coordinator/group_manager.h"
@@ -23,6 +24,7 @@ struct broker_services {
     coordinator::group_manager& groups;
     coordinator::offset_store& offsets;
     admin_executor& admin;  // where admin requests that block on the disk run
+    producer_id_allocator& producer_ids;
     // The address clients are told to connect to (Metadata, DescribeCluster, FindCoordinator).
     std::string advertised_host;
     uint16_t advertised_port = 0;

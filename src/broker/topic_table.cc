@@ -95,6 +95,7 @@ result<std::shared_ptr<topic_state>, std::string> topic_table::open_topic(
     state->metadata = metadata;
     state->config = effective_topic_config(_config, metadata.configs);
     if (auto r = open_partitions(*state, 0); !r) return fail(r.error());
+    state->metrics = std::make_shared<topic_metrics>(metadata.name);
     return state;
 }
 
@@ -220,6 +221,7 @@ result<std::shared_ptr<const topic_state>, topic_error> topic_table::create(
     }
     if (auto r = _metadata.create_topic(metadata); !r) {
         for (auto& p : (*state)->partitions) (void)p->log().remove();
+        topic_metrics::remove(request.name);
         return fail(topic_error{kafka_error::kafka_storage_error,
                                 std::string(cluster::describe(r.error()))});
     }
@@ -246,6 +248,7 @@ result<void, topic_error> topic_table::remove(std::string_view name) {
         _by_name.erase(std::string(name));
         for (auto& p : topic->partitions) _by_log.erase(&p->log());
     }
+    topic_metrics::remove(name);
     for (auto& p : topic->partitions) {
         p->close_waiters();
         if (auto r = p->log().remove(); !r) {

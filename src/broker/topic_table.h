@@ -21,6 +21,7 @@
 #include "broker/kafka_error.h"
 #include "broker/partition.h"
 #include "broker/topic_config.h"
+#include "broker/topic_metrics.h"
 #include "cluster/metadata_store.h"
 
 namespace fjord::broker {
@@ -29,6 +30,8 @@ struct topic_state {
     cluster::topic_metadata metadata;
     topic_config config;
     std::vector<std::shared_ptr<partition>> partitions;
+    // Shared by every state published for the topic; null in a validate_only answer.
+    std::shared_ptr<const topic_metrics> metrics;
 
     std::shared_ptr<partition> find_partition(int32_t index) const {
         if (index < 0 || static_cast<size_t>(index) >= partitions.size()) return nullptr;

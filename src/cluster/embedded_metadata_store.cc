@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/logger.h"
+#include "base/vassert.h"
 
 namespace fjord::cluster {
 namespace {
@@ -65,6 +66,8 @@ std::string_view describe(errc e) {
             return "metadata i/o error";
         case errc::corrupt_metadata:
             return "metadata file is corrupt";
+        case errc::producer_ids_exhausted:
+            return "no producer ids left";
     }
     return "unknown metadata error";
 }
@@ -85,7 +88,7 @@ result<std::unique_ptr<embedded_metadata_store>, errc> embedded_metadata_store::
     std::lock_guard lock(store->_mutex);
     if (!std::filesystem::exists(path)) {
         store->_cluster_id = uuid::random();
-        if (auto r = store->persist(store->_topics); !r) return fail(r.error());
+        if (auto r = store->persist(store->_topics, 0); !r) return fail(r.error());
         logger()->info("new cluster {} in {}", store->_cluster_id.to_string(), data_dir.string());
         return store;
     }
@@ -103,6 +106,14 @@ result<std::unique_ptr<embedded_metadata_store>, errc> embedded_metadata_store::
         return fail(errc::corrupt_metadata);
     }
     store->_cluster_id = *cluster_id;
+    // Absent in files written before producer ids existed: nothing was handed out yet.
+    if (auto next = doc.find("next_producer_id"); next != doc.end()) {
+        if (!next->is_number_integer() || next->get<int64_t>() < 0) {
+            logger()->error("{}: invalid next_producer_id {}", path.string(), next->dump());
+            return fail(errc::corrupt_metadata);
+        }
+        store->_next_producer_id = next->get<int64_t>();
+    }
     if (auto topics = doc.find("topics"); topics != doc.end() && topics->is_array()) {
         for (const auto& j : *topics) {
             auto t = from_json(j);
@@ -141,7 +152,7 @@ result<void, errc> embedded_metadata_store::create_topic(const topic_metadata& t
     if (_topics.contains(topic.name)) return fail(errc::topic_already_exists);
     auto next = _topics;
     next.emplace(topic.name, topic);
-    if (auto r = persist(next); !r) return r;
+    if (auto r = persist(next, _next_producer_id); !r) return r;
     _topics = std::move(next);
     return {};
 }
@@ -152,7 +163,7 @@ result<void, errc> embedded_metadata_store::delete_topic(std::string_view name) 
     auto it = next.find(name);
     if (it == next.end()) return fail(errc::unknown_topic);
     next.erase(it);
-    if (auto r = persist(next); !r) return r;
+    if (auto r = persist(next, _next_producer_id); !r) return r;
     _topics = std::move(next);
     return {};
 }
@@ -163,15 +174,27 @@ result<void, errc> embedded_metadata_store::update_topic(const topic_metadata& t
     auto it = next.find(topic.name);
     if (it == next.end()) return fail(errc::unknown_topic);
     it->second = topic;
-    if (auto r = persist(next); !r) return r;
+    if (auto r = persist(next, _next_producer_id); !r) return r;
     _topics = std::move(next);
     return {};
 }
 
+result<producer_id_block, errc> embedded_metadata_store::allocate_producer_ids(int64_t count) {
+    vassert(count > 0, "a producer id block holds at least one id");
+    std::lock_guard lock(_mutex);
+    if (_next_producer_id > INT64_MAX - count) return fail(errc::producer_ids_exhausted);
+    producer_id_block block{_next_producer_id, count};
+    if (auto r = persist(_topics, block.first + count); !r) return fail(r.error());
+    _next_producer_id = block.first + count;
+    logger()->debug("reserved producer ids [{}, {})", block.first, _next_producer_id);
+    return block;
+}
+
 result<void, errc> embedded_metadata_store::persist(
-    const std::map<std::string, topic_metadata, std::less<>>& topics) {
+    const std::map<std::string, topic_metadata, std::less<>>& topics, int64_t next_producer_id) {
     nlohmann::json doc = {{"version", format_version},
                           {"cluster_id", _cluster_id.to_string()},
+                          {"next_producer_id", next_producer_id},
                           {"topics", nlohmann::json::array()}};
     for (const auto& [_, t] : topics) doc["topics"].push_back(to_json(t));
     auto path = _data_dir / file_name;

@@ -26,16 +26,19 @@ public:
     result<void, errc> create_topic(const topic_metadata& topic) override;
     result<void, errc> delete_topic(std::string_view name) override;
     result<void, errc> update_topic(const topic_metadata& topic) override;
+    result<producer_id_block, errc> allocate_producer_ids(int64_t count) override;
 
 private:
     explicit embedded_metadata_store(std::filesystem::path data_dir);
-    // REQUIRES: _mutex held.
-    result<void, errc> persist(const std::map<std::string, topic_metadata, std::less<>>& topics);
+    // Writes the whole document with `topics` and `next_producer_id`. REQUIRES: _mutex held.
+    result<void, errc> persist(const std::map<std::string, topic_metadata, std::less<>>& topics,
+                               int64_t next_producer_id);
 
     const std::filesystem::path _data_dir;
     mutable std::mutex _mutex;
     uuid _cluster_id;                                            // GUARDED_BY(_mutex)
     std::map<std::string, topic_metadata, std::less<>> _topics;  // GUARDED_BY(_mutex)
+    int64_t _next_producer_id = 0;                               // GUARDED_BY(_mutex)
 };
 
 }  // namespace fjord::cluster

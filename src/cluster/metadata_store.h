@@ -22,6 +22,7 @@ enum class errc {
     unknown_topic,
     io_error,
     corrupt_metadata,
+    producer_ids_exhausted,  // no block of producer ids left below INT64_MAX
 };
 std::string_view describe(errc);
 
@@ -34,6 +35,14 @@ struct topic_metadata {
     std::map<std::string, std::string> configs;
 };
 
+// Producer ids [first, first + count), reserved for one broker (Kafka's producer id blocks,
+// KIP-730): it hands them out to InitProducerId without asking again.
+struct producer_id_block {
+    int64_t first = 0;
+    int64_t count = 0;
+    bool operator==(const producer_id_block&) const = default;
+};
+
 class metadata_store {
 public:
     virtual ~metadata_store() = default;
@@ -44,6 +53,10 @@ public:
     virtual result<void, errc> create_topic(const topic_metadata& topic) = 0;
     virtual result<void, errc> delete_topic(std::string_view name) = 0;
     virtual result<void, errc> update_topic(const topic_metadata& topic) = 0;
+    // Reserves the next `count` producer ids (count > 0) for good: the reservation is durable
+    // before it returns, so no id is ever handed out twice, across restarts included. Ids start
+    // at 0 and only grow; ids of a block a broker did not use up are never reused. Blocking.
+    virtual result<producer_id_block, errc> allocate_producer_ids(int64_t count) = 0;
 };
 
 }  // namespace fjord::cluster

@@ -5,6 +5,7 @@
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,10 @@
 
 #include "base/bytes.h"
 #include "net/reactor.h"
+
+namespace fjord::metrics {
+class histogram;
+}
 
 namespace fjord::net::detail {
 
@@ -91,22 +96,29 @@ private:
     bool _draining = false;
 };
 
-// Shared by the copies of one responder.
+// Shared by the copies of one responder. Created when the request frame has been read.
 class responder_state {
 public:
     responder_state(std::shared_ptr<asio_reactor> home, uint64_t connection_id, uint64_t seq)
-        : _home(std::move(home)), _connection_id(connection_id), _seq(seq) {}
+        : _home(std::move(home)),
+          _connection_id(connection_id),
+          _seq(seq),
+          _received(std::chrono::steady_clock::now()) {}
     ~responder_state();
     responder_state(const responder_state&) = delete;
     responder_state& operator=(const responder_state&) = delete;
 
     void complete(completion c);
     asio_reactor& home() const { return *_home; }
+    // See responder::observe_duration. REQUIRES: before the responder is shared across threads.
+    void set_duration_histogram(metrics::histogram* h) { _duration = h; }
 
 private:
     std::shared_ptr<asio_reactor> _home;
     const uint64_t _connection_id;
     const uint64_t _seq;
+    const std::chrono::steady_clock::time_point _received;
+    metrics::histogram* _duration = nullptr;
     std::atomic<bool> _completed{false};
 };
 

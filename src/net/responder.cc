@@ -1,6 +1,7 @@
 #include "net/responder.h"
 
 #include "base/logger.h"
+#include "base/metrics.h"
 #include "base/vassert.h"
 #include "net/asio_reactor.h"
 
@@ -20,6 +21,10 @@ void responder_state::complete(completion c) {
                                    _connection_id, _seq);
         return;
     }
+    if (_duration && c.what != completion::kind::close) {
+        std::chrono::duration<double> took = std::chrono::steady_clock::now() - _received;
+        _duration->observe(took.count());
+    }
     _home->deliver(_connection_id, _seq, std::move(c));
 }
 
@@ -37,6 +42,10 @@ void responder::respond_nothing() const {
 
 void responder::close_connection(std::string_view reason) const {
     if (_state) _state->complete({detail::completion::kind::close, {}, std::string(reason)});
+}
+
+void responder::observe_duration(metrics::histogram& h) const {
+    if (_state) _state->set_duration_histogram(&h);
 }
 
 reactor& responder::home() const {

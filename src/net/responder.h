@@ -8,6 +8,10 @@
 
 #include "base/bytes.h"
 
+namespace fjord::metrics {
+class histogram;
+}
+
 namespace fjord::net {
 
 class reactor;
@@ -55,6 +59,12 @@ public:
     // Closes the connection now (responses not yet written are dropped) and logs `reason` at info.
     // Counts as completing this request.
     void close_connection(std::string_view reason) const;
+
+    // When this request completes with respond() or respond_nothing(), `h` observes the
+    // seconds since its frame was read (close_connection and dropped requests are not
+    // observed). Call it before the responder is handed to another thread; `h` must outlive
+    // the request.
+    void observe_duration(metrics::histogram& h) const;
 
     // The reactor of the request's connection. Requires a non-empty responder.
     reactor& home() const;

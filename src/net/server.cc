@@ -17,9 +17,30 @@ namespace fjord::net {
 namespace detail {
 
 server_context::server_context(server_config c, request_handler& h)
-    : config(std::move(c)), handler(h), log(module_logger("net")) {}
+    : config(std::move(c)),
+      handler(h),
+      log(module_logger("net")),
+      open_connections(*metrics::global()
+                            .gauges("kafka_server_connections", "Open client connections.")
+                            .labels({})),
+      connections_created(
+          *metrics::global()
+               .counters("kafka_server_connections_created_total", "Client connections accepted.")
+               .labels({})),
+      connections_closed(
+          *metrics::global()
+               .counters("kafka_server_connections_closed_total", "Client connections closed.")
+               .labels({})) {}
+
+void server_context::connection_opened() {
+    connections.fetch_add(1);
+    connections_created.inc();
+    open_connections.add(1);
+}
 
 void server_context::connection_closed() {
+    connections_closed.inc();
+    open_connections.add(-1);
     if (connections.fetch_sub(1) == 1) {
         std::lock_guard guard(_mu);
         _idle.notify_all();
@@ -143,7 +164,7 @@ void server::impl::on_accept(const asio::error_code& ec, tcp::socket socket,
         return;
     }
     socket.set_option(tcp::no_delay(true), err);
-    _ctx.connections.fetch_add(1);
+    _ctx.connection_opened();
     uint64_t id = ++_next_connection_id;
     asio::post(target.context(),
                [this, &target, id, peer = std::move(peer), socket = std::move(socket)]() mutable {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "base/metrics.h"
 #include "net/request_handler.h"
 #include "net/server_config.h"
 
@@ -19,6 +20,8 @@ namespace fjord::net::detail {
 struct server_context {
     server_context(server_config c, request_handler& h);
 
+    // Called on the acceptor's thread when a connection is accepted and counted.
+    void connection_opened();
     // Called on a reactor thread when a counted connection goes away.
     void connection_closed();
     // Blocks the controlling thread until no connection is left or `deadline` passes.
@@ -29,6 +32,10 @@ struct server_context {
     const std::shared_ptr<spdlog::logger> log;
     // Accepted and not yet closed (including sockets on their way to their reactor).
     std::atomic<size_t> connections{0};
+    // kafka_server_connections* (docs/metrics.md), process-wide: every server counts into them.
+    metrics::gauge& open_connections;
+    metrics::counter& connections_created;
+    metrics::counter& connections_closed;
 
 private:
     std::mutex _mu;

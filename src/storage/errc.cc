@@ -18,6 +18,10 @@ std::string_view describe(errc e) {
             return "record set larger than a segment";
         case errc::invalid_batch:
             return "not a sequence of whole v2 record batches";
+        case errc::out_of_order_sequence:
+            return "out of order sequence number";
+        case errc::invalid_producer_epoch:
+            return "producer epoch older than the current one";
     }
     return "unknown storage error";
 }

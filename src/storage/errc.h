@@ -1,7 +1,8 @@
 // Errors of the storage layer. `kafka/` maps them to Kafka error codes in one place
 // (io_error / no_space / corrupt_log / closed -> KAFKA_STORAGE_ERROR, offset_out_of_range ->
 // OFFSET_OUT_OF_RANGE, record_set_too_large -> RECORD_LIST_TOO_LARGE / MESSAGE_TOO_LARGE,
-// invalid_batch -> CORRUPT_MESSAGE).
+// invalid_batch -> CORRUPT_MESSAGE, out_of_order_sequence -> OUT_OF_ORDER_SEQUENCE_NUMBER,
+// invalid_producer_epoch -> INVALID_PRODUCER_EPOCH).
 #pragma once
 
 #include <string_view>
@@ -16,6 +17,9 @@ enum class errc {
     closed,                // the log was closed or removed
     record_set_too_large,  // an append that cannot fit in an empty segment
     invalid_batch,         // append() got bytes that are not whole v2 batches (caller bug)
+    // Idempotent producers (docs/formats/producer-state.md §1): nothing was appended.
+    out_of_order_sequence,   // a gap (or an old sequence) in a producer's sequence numbers
+    invalid_producer_epoch,  // a batch from an epoch older than the producer's current one
 };
 
 std::string_view describe(errc e);

@@ -1,8 +1,32 @@
 #include "storage/flush_scheduler.h"
 
+#include <chrono>
+
+#include "base/metrics.h"
 #include "storage/partition_log.h"
 
 namespace fjord::storage {
+namespace {
+
+// kafka_log_flush* (docs/metrics.md), process-wide.
+struct flush_metrics {
+    metrics::histogram& duration;
+    metrics::counter& flushes;
+};
+
+flush_metrics& process_flush_metrics() {
+    auto& r = metrics::global();
+    static flush_metrics m{
+        .duration = *r.histograms("kafka_log_flush_duration_seconds",
+                                  "Time to flush one partition log (fsync of its new data, index "
+                                  "entries and directory) in a group-commit round.")
+                         .labels({}),
+        .flushes = *r.counters("kafka_log_flushes_total", "Partition log flushes.").labels({}),
+    };
+    return m;
+}
+
+}  // namespace
 
 flush_scheduler::~flush_scheduler() {
     stop();
@@ -14,6 +38,7 @@ void flush_scheduler::set_on_flushed(flushed_callback cb) {
 
 void flush_scheduler::start() {
     vassert(!_thread.joinable(), "flush_scheduler started twice");
+    process_flush_metrics();  // registered now, so /metrics shows them before the first flush
     _thread = std::thread([this] { run(); });
 }
 
@@ -51,8 +76,13 @@ void flush_scheduler::run() {
             round.swap(_pending);
             _pending_set.clear();
         }
+        auto& m = process_flush_metrics();
         for (auto& log : round) {
+            auto began = std::chrono::steady_clock::now();
             auto r = log->flush();
+            m.duration.observe(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+            m.flushes.inc();
             if (_on_flushed) _on_flushed(*log, std::move(r));
         }
         round.clear();

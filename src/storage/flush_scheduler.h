@@ -6,7 +6,8 @@
 // The callback set with set_on_flushed runs on the flusher thread after each log's flush, with the
 // new high watermark (or the error); the broker completes the acks=all produce requests whose
 // last offset is below it and wakes fetches waiting for the high watermark. The callback must not
-// block for long: it delays every other log's flush.
+// block for long: it delays every other log's flush. Each log's flush is counted and timed in
+// kafka_log_flushes_total and kafka_log_flush_duration_seconds (docs/metrics.md).
 //
 // Lifecycle: set_on_flushed, then start(); stop() flushes what is pending, then joins. schedule()
 // may be called from any thread, before start() too (work waits for start); once stop() has

@@ -13,6 +13,7 @@ namespace fjord::storage {
 // Milliseconds on a monotonic clock; only differences matter (segment.ms).
 using log_clock = std::function<std::chrono::milliseconds()>;
 std::chrono::milliseconds steady_clock_now();
+std::chrono::milliseconds system_clock_now();
 
 struct log_config {
     uint64_t segment_bytes = 1 << 30;                 // segment.bytes (capped at 2^31 - 1)
@@ -22,6 +23,9 @@ struct log_config {
     // Measures segment.ms: a segment rolls once this much time passed since its first append
     // (since the log was opened, for a recovered active segment). Empty: steady_clock_now.
     log_clock clock;
+    // Wall-clock time (since the Unix epoch) stamped on a producer's appends, from which
+    // producer.id.expiration.ms counts. Empty: system_clock_now.
+    log_clock wall_clock;
 };
 
 // compact()'s settings (Kafka topic names in comments).
@@ -44,6 +48,10 @@ struct compaction_stats {
 struct append_result {
     model::offset base_offset;  // first offset of the first batch
     model::offset last_offset;  // last offset of the last batch
+    // An idempotent producer's retry of a batch the log already holds: nothing was appended;
+    // the offsets are the original batch's and max_timestamp its maxTimestamp.
+    bool duplicate = false;
+    model::timestamp max_timestamp{-1};
 };
 
 // Whole batches exactly as stored. Empty when there is nothing to return.

@@ -323,6 +323,7 @@ result<void, errc> partition_log::recover() {
     _high_watermark.store(log_end);
     _size_bytes.store(total);
     _segments = std::move(segments);
+    if (auto r = load_producer_state(); !r) return r;
 
     std::lock_guard flush_lock(_flush_mutex);
     if (!has_checkpoint || _checkpointed_recovery_point != active->base ||

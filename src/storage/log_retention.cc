@@ -63,6 +63,9 @@ result<void, errc> partition_log::finish_detach(const std::vector<std::shared_pt
                     describe(r.error()));
         return r;
     }
+    // Snapshots go with their segments. The producers' state itself stays (as in Kafka) until
+    // it expires.
+    if (!gone.empty()) delete_snapshots_below_first_segment();
     return {};
 }
 

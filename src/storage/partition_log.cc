@@ -7,6 +7,7 @@
 #include "base/varint.h"
 #include "protocol/record_batch.h"
 #include "storage/batch_scanner.h"
+#include "storage/producer_snapshot.h"
 #include "storage/segment.h"
 #include "storage/segment_format.h"
 
@@ -50,6 +51,7 @@ std::optional<timestamp_offset> first_record_at_or_after(bytes_view batch, model
 partition_log::partition_log(std::filesystem::path dir, log_config config, file_io& io)
     : _dir(std::move(dir)),
       _clock(config.clock),
+      _wall_clock(config.wall_clock),
       _config(std::move(config)),
       _segment_bytes(std::min<uint64_t>(_config.segment_bytes, format::max_segment_bytes)),
       _io(io),
@@ -68,6 +70,7 @@ void partition_log::update_config(const log_config& config) {
     std::unique_lock lock(_mutex);
     _config = config;
     _config.clock = _clock;
+    _config.wall_clock = _wall_clock;
     _segment_bytes = std::min<uint64_t>(_config.segment_bytes, format::max_segment_bytes);
 }
 
@@ -100,6 +103,8 @@ result<void, errc> partition_log::roll() {
     auto& old = _segments.back();
     old->seal();
     mark_dirty(old);
+    // The producer state as of the new segment's base; the next flush writes it to disk.
+    _pending_snapshots.push_back({base, format::encode_producer_snapshot(base, _producers)});
     _segments.push_back(std::make_shared<segment>(_dir, base, std::move(*files), _config));
     _dir_dirty = true;
     _log->debug("[{}] rolled to a new segment at offset {}", _name, base);
@@ -111,10 +116,12 @@ result<append_result, errc> partition_log::append(mutable_bytes_view batches,
     // Check the framing before rewriting anything.
     if (batches.empty()) return fail(errc::invalid_batch);
     int64_t offset_count = 0;
+    bool idempotent = false;
     for (size_t pos = 0; pos < batches.size();) {
         auto h = protocol::read_batch_header(bytes_view(batches).subspan(pos));
         if (!h || h->last_offset_delta < 0) return fail(errc::invalid_batch);
         offset_count += int64_t{h->last_offset_delta} + 1;
+        idempotent = idempotent || (h->producer_id >= 0 && !h->is_control());
         pos += h->size_bytes();
     }
     if (offset_count - 1 > format::max_relative_offset) return fail(errc::record_set_too_large);
@@ -122,6 +129,17 @@ result<append_result, errc> partition_log::append(mutable_bytes_view batches,
     std::unique_lock lock(_mutex);
     if (_closed.load()) return fail(errc::closed);
     if (_failed.load()) return fail(errc::io_error);
+    std::vector<staged_producer> staged;
+    if (idempotent) {
+        auto checked = stage_producers(batches, _log_end.load(), staged);
+        if (!checked) return fail(checked.error());
+        if (*checked) {
+            // A retry of a batch the log holds: nothing to write.
+            _log->debug("[{}] duplicate batch answered with offsets {}-{}", _name,
+                        (*checked)->base_offset, (*checked)->last_offset);
+            return **checked;
+        }
+    }
     if (batches.size() > _segment_bytes) return fail(errc::record_set_too_large);
     if (should_roll(*_segments.back(), batches.size(), offset_count)) {
         if (auto r = roll(); !r) return fail(r.error());
@@ -161,6 +179,7 @@ result<append_result, errc> partition_log::append(mutable_bytes_view batches,
         _max_timestamp = active->max_timestamp;
     }
     mark_dirty(active);
+    for (auto& p : staged) _producers.put(p.id, std::move(p.entry));
     _size_bytes.fetch_add(batches.size());
     _log_end.store(next());
     return append_result{base, next + -1};
@@ -182,12 +201,14 @@ result<model::offset, errc> partition_log::flush_locked() {
         size_t times_count;
     };
     std::vector<pending> work;
+    std::vector<pending_snapshot> snapshots;
     int64_t target;
     model::offset active_base;
     bool dir_dirty;
     {
         std::unique_lock lock(_mutex);
         target = _log_end.load();
+        snapshots.swap(_pending_snapshots);
         work.reserve(_dirty.size());
         for (auto& s : _dirty) {
             s->dirty = false;
@@ -202,6 +223,7 @@ result<model::offset, errc> partition_log::flush_locked() {
         std::unique_lock lock(_mutex);
         for (auto& w : work) mark_dirty(w.seg);
         _dir_dirty = _dir_dirty || dir_dirty;
+        for (auto& snap : snapshots) _pending_snapshots.push_back(std::move(snap));
     };
 
     for (auto& w : work) {
@@ -226,6 +248,14 @@ result<model::offset, errc> partition_log::flush_locked() {
         if (auto r = _io.fsync_directory(_dir); !r) {
             retry_later();
             return fail(r.error());
+        }
+    }
+    // Snapshots are an optimisation of the next open: one that cannot be written is logged and
+    // dropped (recovery then replays from an older one).
+    for (auto& snap : snapshots) {
+        if (auto r = write_snapshot(snap.offset, snap.data); !r) {
+            _log->warn("[{}] cannot write the producer snapshot at {}: {}", _name, snap.offset,
+                       describe(r.error()));
         }
     }
     // Every segment below the active one at the snapshot is durable now.
@@ -376,6 +406,8 @@ void partition_log::close() {
     if (!_failed.load()) {
         if (auto r = flush_locked(); !r) {
             _log->error("[{}] flush on close failed: {}", _name, describe(r.error()));
+        } else {
+            write_close_snapshot();
         }
     }
     std::unique_lock lock(_mutex);

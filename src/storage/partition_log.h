@@ -45,6 +45,7 @@
 #include "storage/errc.h"
 #include "storage/file_io.h"
 #include "storage/log_config.h"
+#include "storage/producer_state.h"
 
 namespace spdlog {
 class logger;
@@ -79,6 +80,13 @@ public:
     // older than segment_ms, or has a full index. Not fsynced. On a failed write the segment is
     // truncated back and nothing changed (no_space / io_error); the caller's buffer does keep
     // the rewritten fields.
+    // Batches with a producer id (>= 0, not control batches) go through the producer state
+    // first, under the same lock as the write, so concurrent appends cannot race past it
+    // (docs/formats/producer-state.md §1): a stale epoch (invalid_producer_epoch) or a sequence
+    // gap (out_of_order_sequence) refuses the whole append; a single batch that repeats one of
+    // its producer's last five batches is not written again and answers with the original's
+    // offsets (append_result::duplicate). Those offsets may still be above the high watermark:
+    // the caller waits for them to be durable exactly as for a fresh append.
     result<append_result, errc> append(mutable_bytes_view batches, model::leader_epoch epoch);
 
     // fsyncs every segment with unsynced data, writes their pending index entries, then moves
@@ -141,6 +149,14 @@ public:
     // Returns the log start offset afterwards (Kafka's low watermark). Blocking like retention.
     result<model::offset, errc> delete_records_before(model::offset offset);
 
+    // Forgets the producers that have not appended for `expiration_ms` (producer.id.expiration.ms,
+    // measured on the wall clock) and have no open transaction; returns how many. A forgotten
+    // producer is unknown again: its next batch is accepted whatever its sequence (KIP-360).
+    size_t remove_expired_producers(int64_t expiration_ms, int64_t now_ms);
+    // One producer's state, for tests and tools; nullopt when unknown.
+    std::optional<producer_entry> producer(producer_id id) const;
+    size_t producer_count() const;
+
     // Replaces the settings (dynamic topic configs). segment_bytes, segment_ms and the index
     // settings take effect for the next roll decision and for segments created afterwards;
     // existing segments keep the index limits they were created with. The clock is fixed at
@@ -167,7 +183,8 @@ public:
     // stop it early (errc::closed).
     result<compaction_stats, errc> compact(const compaction_config& config, int64_t now_ms);
 
-    // Flushes and closes. Later calls answer errc::closed. Idempotent.
+    // Flushes and closes; leaves a producer state snapshot at the log end offset, so the next
+    // open replays nothing. Later calls answer errc::closed. Idempotent.
     void close();
     // Closes without flushing and deletes every file of the log and the directory (topic
     // deletion). Reads in flight finish on the unlinked files.
@@ -177,6 +194,27 @@ private:
     partition_log(std::filesystem::path dir, log_config config, file_io& io);
 
     result<void, errc> recover();
+    // Producer state on open (log_producers.cc): the newest usable snapshot at or below the log
+    // end, then the batch headers after it. REQUIRES: inside recover(), segments in place.
+    result<void, errc> load_producer_state();
+    // Writes `data` as the snapshot at `offset` (atomically, fsynced), then keeps only the newest
+    // snapshots_kept. REQUIRES: _flush_mutex.
+    result<void, errc> write_snapshot(model::offset offset, bytes_view data);
+    // Deletes the snapshots below the first segment's base (their segments are gone).
+    // REQUIRES: _flush_mutex.
+    void delete_snapshots_below_first_segment();
+    // close(): a snapshot at the log end unless the newest one is already there.
+    // REQUIRES: _flush_mutex, everything flushed.
+    void write_close_snapshot();
+    // The producer checks of append() for `batches`, which would land at `log_end`: the entries
+    // to store once the write succeeded, or the duplicate's answer. REQUIRES: _mutex exclusive.
+    struct staged_producer {
+        producer_id id;
+        producer_entry entry;
+    };
+    result<std::optional<append_result>, errc> stage_producers(
+        bytes_view batches, int64_t log_end, std::vector<staged_producer>& staged) const;
+    int64_t wall_now_ms() const;
     result<void, errc> write_checkpoint(model::offset recovery_point);
     result<model::offset, errc> flush_locked();  // REQUIRES: _flush_mutex
     // REQUIRES: _mutex held exclusively.
@@ -201,6 +239,7 @@ private:
 
     const std::filesystem::path _dir;
     const log_clock _clock;
+    const log_clock _wall_clock;
     log_config _config;       // GUARDED_BY(_mutex)
     uint64_t _segment_bytes;  // GUARDED_BY(_mutex): segment_bytes capped at the format's limit
     file_io& _io;
@@ -212,6 +251,14 @@ private:
     std::vector<std::shared_ptr<segment>> _dirty;     // GUARDED_BY(_mutex)
     bool _dir_dirty = false;                          // GUARDED_BY(_mutex): files created
     std::optional<timestamp_offset> _max_timestamp;   // GUARDED_BY(_mutex)
+    producer_state _producers;                        // GUARDED_BY(_mutex)
+    // Snapshots taken at rolls (the state as of the new segment's base), written by the next
+    // flush, off the append path.
+    struct pending_snapshot {
+        model::offset offset;
+        bytes data;
+    };
+    std::vector<pending_snapshot> _pending_snapshots;  // GUARDED_BY(_mutex)
 
     std::mutex _cleaner_mutex;
     std::atomic<bool> _stop_cleaning{false};  // close()/remove() want a running compaction out
@@ -219,6 +266,7 @@ private:
     std::mutex _flush_mutex;
     model::offset _checkpointed_recovery_point{-1};  // GUARDED_BY(_flush_mutex)
     bool _checkpoint_valid = false;                  // GUARDED_BY(_flush_mutex)
+    std::vector<model::offset> _snapshots;           // GUARDED_BY(_flush_mutex): on disk, ascending
 
     std::atomic<int64_t> _log_start{0};
     std::atomic<int64_t> _log_end{0};

@@ -16,6 +16,11 @@ std::chrono::milliseconds steady_clock_now() {
         std::chrono::steady_clock::now().time_since_epoch());
 }
 
+std::chrono::milliseconds system_clock_now() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+}
+
 segment::segment(std::filesystem::path dir, model::offset base_offset, segment_files f,
                  const log_config& config)
     : base(base_offset),

@@ -118,7 +118,7 @@ def producer(bootstrap: str, conf: dict | None = None) -> Producer:
         "bootstrap.servers": bootstrap,
         "acks": "all",
         "linger.ms": 5,
-        "enable.idempotence": False,  # InitProducerId is not implemented in this milestone
+        "enable.idempotence": False,  # tests that need it opt in (test_idempotence.py)
         "message.timeout.ms": 30000,
         **COMMON_CONF,
     }

@@ -60,11 +60,13 @@ class Broker:
         self.work_dir = work_dir
         self.data_dir = work_dir / "data"
         self.port_file = work_dir / "port"
+        self.http_port_file = work_dir / "http-port"
         self.log_path = work_dir / "broker.log"
         self.settings = dict(settings or {})
         self.extra_args = list(extra_args or [])
         self.proc: subprocess.Popen | None = None
         self.port: int | None = None
+        self.http_port: int | None = None
         self.starts = 0
         work_dir.mkdir(parents=True, exist_ok=True)
 
@@ -72,7 +74,8 @@ class Broker:
 
     def command(self) -> list[str]:
         cmd = [str(FJORD_BIN), "serve", "--listen", "127.0.0.1:0",
-               "--data-dir", str(self.data_dir), "--port-file", str(self.port_file)]
+               "--data-dir", str(self.data_dir), "--port-file", str(self.port_file),
+               "--http", "127.0.0.1:0", "--http-port-file", str(self.http_port_file)]
         level = os.environ.get("FJORD_TEST_LOG_LEVEL")
         if level:
             cmd += ["--log-level", level]
@@ -84,7 +87,9 @@ class Broker:
         if self.is_running():
             raise BrokerError(f"{self.name} is already running")
         self.port = None
+        self.http_port = None
         self.port_file.unlink(missing_ok=True)
+        self.http_port_file.unlink(missing_ok=True)
         self.starts += 1
         with open(self.log_path, "ab") as log:
             log.write(f"\n===== itest: start #{self.starts}: {' '.join(self.command())}\n".encode())
@@ -93,6 +98,8 @@ class Broker:
                                          stderr=log, cwd=self.work_dir)
         _live_processes.add(self.proc)
         self.port = self._wait_for_port(timeout)
+        # The broker writes the HTTP port file before the Kafka one.
+        self.http_port = _read_port(self.http_port_file)
         return self
 
     def _wait_for_port(self, timeout: float) -> int:
@@ -162,6 +169,12 @@ class Broker:
         if self.port is None:
             raise BrokerError(f"{self.name} is not running")
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def http_url(self) -> str:
+        if self.http_port is None:
+            raise BrokerError(f"{self.name} serves no HTTP")
+        return f"http://127.0.0.1:{self.http_port}"
 
     def log_text(self) -> str:
         try:

@@ -4,7 +4,8 @@ Only what the tests need: request framing (header v1/v2), ApiVersions, Metadata 
 and Fetch v4 (both non-flexible), record batch v2 building and walking, CRC-32C, and the group
 coordinator's APIs at non-flexible versions (FindCoordinator v0-2, JoinGroup v0-5, SyncGroup v0-3,
 Heartbeat v0-3, LeaveGroup v0, OffsetCommit v2, OffsetFetch v1, DescribeGroups v0, ListGroups v0,
-DeleteGroups v0) with the consumer protocol's subscription and assignment blobs. Layouts follow
+DeleteGroups v0) with the consumer protocol's subscription and assignment blobs, InitProducerId
+v0-5 and Metadata v1's broker list. Layouts follow
 ../shared/kafka-protocol/README.md and message/*.json; integers are big-endian.
 """
 
@@ -29,6 +30,7 @@ API_SYNC_GROUP = 14
 API_DESCRIBE_GROUPS = 15
 API_LIST_GROUPS = 16
 API_DELETE_GROUPS = 42
+API_INIT_PRODUCER_ID = 22
 
 ERR_NONE = 0
 ERR_CORRUPT_MESSAGE = 2
@@ -46,6 +48,10 @@ ERR_NON_EMPTY_GROUP = 68
 ERR_GROUP_ID_NOT_FOUND = 69
 ERR_MEMBER_ID_REQUIRED = 79
 ERR_FENCED_INSTANCE_ID = 82
+ERR_COORDINATOR_LOAD_IN_PROGRESS = 14
+ERR_OUT_OF_ORDER_SEQUENCE_NUMBER = 45
+ERR_INVALID_PRODUCER_EPOCH = 47
+ERR_INVALID_RECORD = 87
 
 COMPRESSION_NAMES = {0: "none", 1: "gzip", 2: "snappy", 3: "lz4", 4: "zstd"}
 
@@ -341,8 +347,10 @@ def crc32c(data: bytes) -> int:
     return c ^ 0xFFFFFFFF
 
 
-def record_batch(records: list[tuple[bytes | None, bytes | None]], *, base_timestamp: int) -> bytes:
-    """An uncompressed magic-2 batch of (key, value) records with a correct CRC."""
+def record_batch(records: list[tuple[bytes | None, bytes | None]], *, base_timestamp: int,
+                 producer_id: int = -1, producer_epoch: int = -1, base_sequence: int = -1) -> bytes:
+    """An uncompressed magic-2 batch of (key, value) records with a correct CRC; an idempotent
+    producer's when `producer_id` >= 0."""
     body = bytearray()
     for delta, (key, value) in enumerate(records):
         rec = i8(0) + varint(0) + varint(delta)
@@ -355,9 +363,9 @@ def record_batch(records: list[tuple[bytes | None, bytes | None]], *, base_times
         + i32(len(records) - 1)
         + i64(base_timestamp)
         + i64(base_timestamp)
-        + i64(-1)  # producer id
-        + i16(-1)  # producer epoch
-        + i32(-1)  # base sequence
+        + i64(producer_id)
+        + i16(producer_epoch)
+        + i32(base_sequence)
         + i32(len(records))
         + bytes(body)
     )
@@ -490,6 +498,55 @@ def fetch_all_batches(bootstrap: str, topic: str, partition: int) -> list[BatchI
                                      f"{part.high_watermark} returned no complete batch")
             batches += got
             offset = got[-1].last_offset + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# InitProducerId v0-5 (flexible from v2) and Metadata v1's brokers
+
+
+@dataclass
+class InitProducerIdResponse:
+    error_code: int
+    producer_id: int
+    producer_epoch: int
+
+
+def init_producer_id_request(version: int, correlation_id: int, *,
+                             transactional_id: str | None = None, timeout_ms: int = 60000,
+                             producer_id: int = -1, producer_epoch: int = -1) -> bytes:
+    flexible = version >= 2
+    body = compact_string(transactional_id) if flexible else string(transactional_id)
+    body += i32(timeout_ms)
+    if version >= 3:
+        body += i64(producer_id) + i16(producer_epoch)
+    if flexible:
+        body += EMPTY_TAGS
+    return request(API_INIT_PRODUCER_ID, version, correlation_id, body, flexible=flexible)
+
+
+def parse_init_producer_id(r: Reader, version: int) -> InitProducerIdResponse:
+    flexible = version >= 2
+    if flexible:
+        r.skip_tags()  # response header v1
+    r.i32()  # throttle
+    out = InitProducerIdResponse(r.i16(), r.i64(), r.i16())
+    if flexible:
+        r.skip_tags()
+    _done(r, f"InitProducerId v{version}")
+    return out
+
+
+def init_producer_id(bootstrap: str, version: int = 0, **kwargs) -> InitProducerIdResponse:
+    with Connection(bootstrap) as conn:
+        r = conn.roundtrip(init_producer_id_request(version, 7, **kwargs), 7)
+        return parse_init_producer_id(r, version)
+
+
+def metadata_v1_brokers(bootstrap: str) -> list[tuple[int, str, int]]:
+    """(node id, host, port) of every broker in a Metadata v1 answer for no topics."""
+    with Connection(bootstrap) as conn:
+        r = conn.roundtrip(request(API_METADATA, 1, 3, array([])), 3)
+        return [(r.i32(), r.string(), r.i32(), r.string())[:3] for _ in range(r.i32())]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from clients import list_topics
 
 def run_serve(fjord_bin, tmp_path, *args: str) -> subprocess.CompletedProcess:
     cmd = [str(fjord_bin), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "data"),
-           "--port-file", str(tmp_path / "port"), *args]
+           "--port-file", str(tmp_path / "port"), "--http", "127.0.0.1:0", *args]
     try:
         return subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=15)
     except subprocess.TimeoutExpired:
@@ -62,7 +62,8 @@ def test_restart_on_same_data_dir_gets_a_working_port(broker_factory):
 
 
 def test_second_broker_on_the_same_data_dir_is_refused(broker, fjord_bin, tmp_path):
-    cmd = [str(fjord_bin), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(broker.data_dir)]
+    cmd = [str(fjord_bin), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(broker.data_dir),
+           "--http", "127.0.0.1:0"]
     res = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=15)
     assert res.returncode == 1, (res.returncode, res.stderr.decode(errors="replace"))
     assert "in use by another broker" in res.stderr.decode(errors="replace")

@@ -1,6 +1,8 @@
 // Starts and stops a real `fjord serve` process for the JavaScript tests, like
 // tests/integration/conftest.py does for pytest: port 0, a port file, a temporary data
 // directory, stderr to a log file that is printed when a test fails. Every wait is bounded.
+// Each broker also serves HTTP (admin API, /metrics, console) on a free port: `broker.httpPort`,
+// `broker.httpUrl`.
 //
 // Environment: FJORD_BIN (default <repo>/build/release/fjord); FJORD_REQUIRE_BINARY=1 makes a
 // missing binary a failure instead of a skip.
@@ -77,16 +79,18 @@ export class Broker {
         this.workDir = mkdtempSync(path.join(tmpdir(), 'fjord-js-'));
         this.dataDir = path.join(this.workDir, 'data');
         this.portFile = path.join(this.workDir, 'port');
+        this.httpPortFile = path.join(this.workDir, 'http-port');
         this.logPath = path.join(this.workDir, 'broker.log');
         this.proc = null;
         this.exit = null; // resolves to {code, signal} when the process ends
         this.port = null;
+        this.httpPort = null;
         this.starts = 0;
     }
 
     args() {
         const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', this.dataDir,
-            '--port-file', this.portFile];
+            '--port-file', this.portFile, '--http', '127.0.0.1:0', '--http-port-file', this.httpPortFile];
         if (process.env.FJORD_TEST_LOG_LEVEL) args.push('--log-level', process.env.FJORD_TEST_LOG_LEVEL);
         for (const [key, value] of Object.entries(this.settings)) args.push('--set', `${key}=${value}`);
         return args;
@@ -97,6 +101,12 @@ export class Broker {
         return `127.0.0.1:${this.port}`;
     }
 
+    /** Base URL of the broker's HTTP listener (admin API, /metrics, console), e.g. http://127.0.0.1:41234. */
+    get httpUrl() {
+        if (this.httpPort === null) throw new Error(`${this.name} is not running`);
+        return `http://127.0.0.1:${this.httpPort}`;
+    }
+
     isRunning() {
         return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
     }
@@ -104,7 +114,9 @@ export class Broker {
     async start(timeoutMs = START_TIMEOUT_MS) {
         if (this.isRunning()) throw new Error(`${this.name} is already running`);
         rmSync(this.portFile, { force: true });
+        rmSync(this.httpPortFile, { force: true });
         this.port = null;
+        this.httpPort = null;
         this.starts += 1;
         const log = openSync(this.logPath, 'a');
         writeSync(log, `\n===== js test: start #${this.starts}: ${FJORD_BIN} ${this.args().join(' ')}\n`);
@@ -125,16 +137,16 @@ export class Broker {
                 throw new Error(`${this.name} exited (code ${code}, signal ${signal}${error ? `, ${error.message}` : ''}) ` +
                     `before writing its port file\n${this.logTail()}`);
             }
-            const port = readPort(this.portFile);
-            if (port !== null && (await canConnect(port))) {
-                this.port = port;
-                return this;
-            }
+            const port = this.port ?? readPort(this.portFile);
+            if (port !== null && this.port === null && (await canConnect(port))) this.port = port;
+            const httpPort = this.httpPort ?? readPort(this.httpPortFile);
+            if (httpPort !== null && this.httpPort === null && (await canConnect(httpPort))) this.httpPort = httpPort;
+            if (this.port !== null && this.httpPort !== null) return this;
             await sleep(delay);
             delay = Math.min(delay * 2, 100);
         }
-        this.kill();
-        throw new Error(`${this.name}: no port file after ${timeoutMs} ms\n${this.logTail()}`);
+        await this.kill();
+        throw new Error(`${this.name}: no ${this.port === null ? 'Kafka' : 'HTTP'} port file after ${timeoutMs} ms\n${this.logTail()}`);
     }
 
     /** SIGTERM, wait, and require exit code 0. */

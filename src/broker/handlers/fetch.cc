@@ -6,12 +6,12 @@
 #include "broker/error_mapping.h"
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
+#include "broker/request_metrics.h"
 
 namespace fjord::broker {
 namespace {
 
 constexpr int16_t first_topic_id_version = 13;
-constexpr int16_t fetch_session_id_not_found = 70;
 constexpr int8_t read_committed = 1;
 
 using partition_data = protocol::fetch_response::partition_data;
@@ -27,7 +27,7 @@ public:
         if (_request.session_epoch > 0) {
             // This broker never hands out fetch sessions, so no incremental fetch can match one.
             protocol::fetch_response response;
-            response.error_code = fetch_session_id_not_found;
+            response.error_code = code(kafka_error::fetch_session_id_not_found);
             _ctx.respond(response);
             _done = true;
             return;
@@ -56,7 +56,23 @@ private:
             _bytes_read >= static_cast<size_t>(std::max(_request.min_bytes, 0))) {
             _done = true;
             _timer.cancel();
+            count_answered(response);
             _ctx.respond(response);
+        }
+    }
+
+    // Per-topic requests and bytes out, and per-partition errors, of the response being sent.
+    void count_answered(const protocol::fetch_response& response) {
+        for (size_t t = 0; t < response.responses.size(); ++t) {
+            uint64_t bytes = 0;
+            for (const auto& p : response.responses[t].partitions) {
+                count_request_error(_ctx.header.api_key, p.error_code);
+                if (p.records) bytes += p.records->size();
+            }
+            if (const auto& m = _topic_metrics[t]) {
+                m->fetch_requests->inc();
+                if (bytes > 0) m->bytes_out->inc(bytes);
+            }
         }
     }
 
@@ -83,11 +99,13 @@ private:
         _error_seen = false;
         protocol::fetch_response response;
         size_t budget = static_cast<size_t>(std::max(_request.max_bytes, 0));
+        _topic_metrics.clear();
         for (const auto& topic : _request.topics) {
             auto& topic_out = response.responses.emplace_back();
             topic_out.topic = topic.topic;
             topic_out.topic_id = topic.topic_id;
             auto state = find_topic(topic);
+            _topic_metrics.push_back(state ? state->metrics : nullptr);
             if (state) topic_out.topic = state->metadata.name;
             for (const auto& p : topic.partitions) {
                 topic_out.partitions.push_back(read_partition(state.get(), p, budget));
@@ -148,6 +166,8 @@ private:
     bool _done = false;
     bool _error_seen = false;
     size_t _bytes_read = 0;
+    // Of the topics of the last read_all(), in response order (null: unknown topic).
+    std::vector<std::shared_ptr<const topic_metrics>> _topic_metrics;
 };
 
 }  // namespace

@@ -60,5 +60,6 @@ void handle_alter_configs(request_context&& ctx);
 void handle_describe_log_dirs(request_context&& ctx);
 void handle_create_partitions(request_context&& ctx);
 void handle_incremental_alter_configs(request_context&& ctx);
+void handle_init_producer_id(request_context&& ctx);
 
 }  // namespace fjord::broker

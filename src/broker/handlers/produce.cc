@@ -10,6 +10,8 @@
 #include "broker/handlers/handlers.h"
 #include "broker/kafka_error.h"
 #include "broker/offsets_topic.h"
+#include "broker/record_append.h"
+#include "broker/request_metrics.h"
 #include "protocol/record_batch.h"
 
 namespace fjord::broker {
@@ -37,6 +39,11 @@ std::optional<std::string> policy_violation(const std::vector<protocol::batch_he
         error = kafka_error::unsupported_compression_type;
         return fmt::format("zstd needs produce v{} or later, got v{}", first_zstd_version, version);
     }
+    // An idempotent batch needs a sequence (Kafka's LogValidator) and an epoch.
+    if (h.producer_id >= 0 && (h.base_sequence < 0 || h.producer_epoch < 0)) {
+        return fmt::format("invalid sequence number {} or epoch {} in a batch of producer {}",
+                           h.base_sequence, h.producer_epoch, h.producer_id);
+    }
     return std::nullopt;
 }
 
@@ -59,6 +66,9 @@ struct produce_state {
 
     void finish_one() {
         if (pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+        for (const auto& t : response.responses)
+            for (const auto& p : t.partition_responses)
+                count_request_error(ctx.header.api_key, p.error_code);
         if (respond_at_all) {
             ctx.respond(response);
         } else if (any_error()) {
@@ -69,17 +79,6 @@ struct produce_state {
         }
     }
 };
-
-// The codec a topic's compression.type demands, or nullopt for "producer" (keep the batch).
-std::optional<protocol::compression_type> topic_codec(std::string_view setting) {
-    using protocol::compression_type;
-    if (setting == "uncompressed") return compression_type::none;
-    if (setting == "gzip") return compression_type::gzip;
-    if (setting == "snappy") return compression_type::snappy;
-    if (setting == "lz4") return compression_type::lz4;
-    if (setting == "zstd") return compression_type::zstd;
-    return std::nullopt;
-}
 
 // One batch re-encoded with `codec`, keeping its offsets deltas, timestamps, producer fields
 // and attributes, as Kafka does when a topic's compression.type differs from the producer's.
@@ -152,7 +151,7 @@ std::optional<model::offset> append_partition(
     // Only a topic whose compression.type names a codec the producer did not use costs a
     // decode and re-encode; "producer" (the default) stores the batch as received.
     bytes reencoded;
-    if (auto codec = topic_codec(topic->config.compression_type);
+    if (auto codec = topic_compression_codec(topic->config.compression_type);
         codec && headers->front().compression() != *codec) {
         auto converted = reencode(batches, headers->front(), *codec);
         if (!converted) {
@@ -181,8 +180,18 @@ std::optional<model::offset> append_partition(
     }
     auto appended = target->log().append(batches, model::leader_epoch(0));
     if (!appended) return reject(to_kafka_error(appended.error()));
+    if (topic->metrics && !appended->duplicate) {
+        topic->metrics->bytes_in->inc(data.records->size());
+        for (const auto& h : *headers)
+            topic->metrics->messages_in->inc(static_cast<uint64_t>(h.records_count));
+    }
     out.base_offset = appended->base_offset();
     out.log_append_time_ms = append_time;
+    if (appended->duplicate) {
+        // An idempotent producer's retry: the original's offsets and append time. The original
+        // may not be durable yet; acks=all waits for its last offset below, like a fresh append.
+        out.log_append_time_ms = topic->config.log_append_time ? appended->max_timestamp() : -1;
+    }
     out.log_start_offset = target->log().log_start_offset()();
     ctx.services->flusher.schedule(target->log_ptr());
     return appended->last_offset;
@@ -208,6 +217,7 @@ void handle_produce(request_context&& ctx) {
     for (size_t t = 0; t < request->topic_data.size(); ++t) {
         const auto& topic_data = request->topic_data[t];
         auto topic = state->ctx.services->topics.find(topic_data.name);
+        if (topic && topic->metrics) topic->metrics->produce_requests->inc();
         for (size_t p = 0; p < topic_data.partition_data.size(); ++p) {
             const auto& data = topic_data.partition_data[p];
             auto& out = response.responses[t].partition_responses[p];

@@ -27,6 +27,8 @@ constexpr handler_entry registry[] = {
     {19, "CreateTopics", 0, 7, handle_create_topics},
     {20, "DeleteTopics", 0, 6, handle_delete_topics},
     {21, "DeleteRecords", 0, 2, handle_delete_records},
+    // From 0: librdkafka before 2.11.1 turns idempotence on only if v0 is advertised.
+    {22, "InitProducerId", 0, 5, handle_init_producer_id},
     {32, "DescribeConfigs", 1, 4, handle_describe_configs},
     {33, "AlterConfigs", 0, 2, handle_alter_configs},
     {35, "DescribeLogDirs", 1, 4, handle_describe_log_dirs},

@@ -192,3 +192,43 @@ TEST(topic_config, every_property_has_a_broker_default_and_a_valid_default_value
 
 }  // namespace
 }  // namespace fjord::broker
+
+namespace fjord::broker {
+namespace {
+
+TEST(broker_config, producer_expiration_settings_have_kafka_defaults_and_limits) {
+    broker_config c;
+    EXPECT_EQ(c.producer_id_expiration_ms, 86400000);
+    EXPECT_EQ(c.transactional_id_expiration_ms, 604800000);
+    ASSERT_TRUE(c.set("producer.id.expiration.ms", "1000"));
+    ASSERT_TRUE(c.set("transactional.id.expiration.ms", "2000"));
+    EXPECT_EQ(c.producer_id_expiration_ms, 1000);
+    EXPECT_EQ(c.transactional_id_expiration_ms, 2000);
+    for (const char* name : {"producer.id.expiration.ms", "transactional.id.expiration.ms"}) {
+        for (const char* bad : {"0", "-1", "2147483648", "1h"}) {
+            auto r = c.set(name, bad);
+            ASSERT_FALSE(r) << name << "=" << bad;
+            EXPECT_NE(r.error().find(name), std::string::npos) << r.error();
+        }
+    }
+}
+
+TEST(broker_config, advertised_listener_takes_one_plaintext_address) {
+    broker_config c;
+    EXPECT_TRUE(c.advertised_host.empty());
+    ASSERT_TRUE(c.set("advertised.listeners", "PLAINTEXT://proxy.example:19092"));
+    EXPECT_EQ(c.advertised_host, "proxy.example");
+    EXPECT_EQ(c.advertised_port, 19092);
+    EXPECT_EQ(c.listen_port, 9092);  // the listener itself is unchanged
+    for (const char* bad :
+         {"proxy.example:19092", "SSL://h:1", "PLAINTEXT://h:0", "PLAINTEXT://:9092",
+          "PLAINTEXT://h", "PLAINTEXT://h:70000", "PLAINTEXT://a:1,PLAINTEXT://b:2"}) {
+        auto r = c.set("advertised.listeners", bad);
+        ASSERT_FALSE(r) << bad;
+        EXPECT_NE(r.error().find("advertised.listeners"), std::string::npos) << r.error();
+    }
+    EXPECT_EQ(find_broker_property("advertised.listeners")->default_value, std::nullopt);
+}
+
+}  // namespace
+}  // namespace fjord::broker

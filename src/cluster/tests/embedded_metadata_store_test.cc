@@ -84,5 +84,63 @@ TEST_F(metadata_store_test, invalid_topic_entry_is_refused) {
     EXPECT_EQ(store.error(), errc::corrupt_metadata);
 }
 
+TEST_F(metadata_store_test, producer_id_blocks_never_overlap_across_restarts) {
+    {
+        auto store = embedded_metadata_store::open(_dir);
+        ASSERT_TRUE(store);
+        auto a = (*store)->allocate_producer_ids(1000);
+        ASSERT_TRUE(a);
+        EXPECT_EQ(*a, (producer_id_block{0, 1000}));
+        auto b = (*store)->allocate_producer_ids(10);
+        ASSERT_TRUE(b);
+        EXPECT_EQ(*b, (producer_id_block{1000, 10}));
+        // A topic change keeps the reservation.
+        ASSERT_TRUE((*store)->create_topic(topic("t", 1)));
+    }
+    auto store = embedded_metadata_store::open(_dir);
+    ASSERT_TRUE(store);
+    auto c = (*store)->allocate_producer_ids(1000);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(*c, (producer_id_block{1010, 1000}));
+}
+
+TEST_F(metadata_store_test, file_without_next_producer_id_starts_at_zero) {
+    std::filesystem::create_directories(_dir);
+    std::ofstream(_dir / embedded_metadata_store::file_name)
+        << R"({"version":1,"cluster_id":"AAAAAAAAAAAAAAAAAAAAAA","topics":[]})";
+    auto store = embedded_metadata_store::open(_dir);
+    ASSERT_TRUE(store);
+    auto block = (*store)->allocate_producer_ids(5);
+    ASSERT_TRUE(block);
+    EXPECT_EQ(block->first, 0);
+}
+
+TEST_F(metadata_store_test, invalid_next_producer_id_is_refused) {
+    std::filesystem::create_directories(_dir);
+    for (const char* bad : {"-1", "\"7\"", "1.5"}) {
+        std::ofstream(_dir / embedded_metadata_store::file_name)
+            << R"({"version":1,"cluster_id":"AAAAAAAAAAAAAAAAAAAAAA","next_producer_id":)" << bad
+            << R"(,"topics":[]})";
+        auto store = embedded_metadata_store::open(_dir);
+        ASSERT_FALSE(store) << bad;
+        EXPECT_EQ(store.error(), errc::corrupt_metadata);
+    }
+}
+
+TEST_F(metadata_store_test, producer_ids_run_out_at_int64_max) {
+    std::filesystem::create_directories(_dir);
+    std::ofstream(_dir / embedded_metadata_store::file_name)
+        << R"({"version":1,"cluster_id":"AAAAAAAAAAAAAAAAAAAAAA","next_producer_id":)"
+        << (INT64_MAX - 10) << R"(,"topics":[]})";
+    auto store = embedded_metadata_store::open(_dir);
+    ASSERT_TRUE(store);
+    auto last = (*store)->allocate_producer_ids(10);
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last->first, INT64_MAX - 10);
+    auto none = (*store)->allocate_producer_ids(1);
+    ASSERT_FALSE(none);
+    EXPECT_EQ(none.error(), errc::producer_ids_exhausted);
+}
+
 }  // namespace
 }  // namespace fjord::cluster
