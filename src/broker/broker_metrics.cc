@@ -4,6 +4,8 @@
 #include <set>
 #include <string>
 
+#include "broker/group_lag.h"
+
 namespace fjord::broker {
 namespace {
 
@@ -70,24 +72,20 @@ void collect_groups(metrics::sample_sink& sink, const topic_table& topics,
     sink.declare(lag, lag_help, metric_type::gauge);
     sink.declare(members, members_help, metric_type::gauge);
 
-    auto with_offsets = offsets.groups();
-    for (const auto& group : with_offsets) {
+    for (const auto& group : offsets.groups()) {
         for (const auto& [tp, c] : offsets.fetch_all(group)) {
             std::string index = std::to_string(tp.partition);
             std::initializer_list<metrics::label> labels{
                 {"group", group}, {"topic", tp.topic}, {"partition", index}};
             sink.gauge(committed, committed_help, labels, static_cast<double>(c.offset));
-            auto topic = topics.find(tp.topic);
-            auto partition = topic ? topic->find_partition(tp.partition) : nullptr;
-            if (!partition) continue;  // topic deleted or shrunk: no lag to speak of
-            int64_t behind = partition->log().high_watermark()() - c.offset;
-            sink.gauge(lag, lag_help, labels, static_cast<double>(std::max<int64_t>(behind, 0)));
+            // A deleted or shrunk topic has no lag to speak of.
+            if (auto behind = partition_lag(topics, tp.topic, tp.partition, c.offset)) {
+                sink.gauge(lag, lag_help, labels, static_cast<double>(behind->lag));
+            }
         }
     }
     // Groups with members but no offsets yet, and groups with offsets but no live state.
-    std::set<std::string> names(with_offsets.begin(), with_offsets.end());
-    for (const auto& g : groups.list({})) names.insert(g.group_id);
-    for (const auto& name : names) {
+    for (const auto& name : known_groups(groups, offsets)) {
         sink.gauge(members, members_help, {{"group", name}},
                    static_cast<double>(groups.describe(name).members.size()));
     }

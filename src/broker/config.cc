@@ -304,15 +304,22 @@ result<void, std::string> broker_config::set(std::string_view name, std::string_
     return {};
 }
 
-result<void, std::string> parse_listen_address(std::string_view text, broker_config& config) {
+std::optional<host_port> split_host_port(std::string_view text) {
     auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) {
-        return fail(fmt::format("listen address '{}' must be HOST:PORT", text));
-    }
+    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
     auto port = parse_int<uint16_t>("port", text.substr(colon + 1), 0);
-    if (!port) return fail(fmt::format("listen address '{}': {}", text, port.error()));
-    config.listen_host = std::string(text.substr(0, colon));
-    config.listen_port = *port;
+    if (!port) return std::nullopt;
+    return host_port{.host = std::string(text.substr(0, colon)), .port = *port};
+}
+
+result<void, std::string> parse_listen_address(std::string_view text, broker_config& config) {
+    auto address = split_host_port(text);
+    if (!address) {
+        return fail(
+            fmt::format("listen address '{}' must be HOST:PORT with a port of 0-65535", text));
+    }
+    config.listen_host = std::move(address->host);
+    config.listen_port = address->port;
     return {};
 }
 
@@ -325,15 +332,15 @@ result<void, std::string> parse_advertised_listener(std::string_view name, std::
     if (!value.starts_with(scheme)) {
         return fail(fmt::format("{}: '{}' must be PLAINTEXT://HOST:PORT", name, value));
     }
-    std::string_view address = value.substr(scheme.size());
-    auto colon = address.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) {
+    auto address = split_host_port(value.substr(scheme.size()));
+    if (!address) {
         return fail(fmt::format("{}: '{}' must be PLAINTEXT://HOST:PORT", name, value));
     }
-    auto port = parse_int<uint16_t>(name, address.substr(colon + 1), 1);
-    if (!port) return fail(fmt::format("{}: '{}': the port must be 1-65535", name, value));
-    config.advertised_host = std::string(address.substr(0, colon));
-    config.advertised_port = *port;
+    if (address->port == 0) {
+        return fail(fmt::format("{}: '{}': the port must be 1-65535", name, value));
+    }
+    config.advertised_host = std::move(address->host);
+    config.advertised_port = address->port;
     return {};
 }
 

@@ -91,6 +91,14 @@ struct broker_config {
 
 // Parses "host:port" (the port may be 0 to pick a free one).
 result<void, std::string> parse_listen_address(std::string_view text, broker_config& config);
+
+struct host_port {
+    std::string host;
+    uint16_t port = 0;
+};
+// Splits "HOST:PORT" at its last colon; nullopt when the host is empty or the port is not a
+// number in 0-65535. Listener addresses of every kind (Kafka, advertised, HTTP) go through it.
+std::optional<host_port> split_host_port(std::string_view text);
 // Parses advertised.listeners (`name`): one PLAINTEXT://HOST:PORT, port 1-65535.
 result<void, std::string> parse_advertised_listener(std::string_view name, std::string_view value,
                                                     broker_config& config);

@@ -5,9 +5,9 @@
 #include <chrono>
 #include <future>
 #include <map>
-#include <set>
 
 #include "broker/error_mapping.h"
+#include "broker/group_lag.h"
 #include "broker/services.h"
 #include "coordinator/group_manager.h"
 #include "coordinator/offset_store.h"
@@ -37,16 +37,6 @@ std::vector<protocol::consumer_protocol_assignment::topic_partition> assigned(
     protocol::consumer_protocol_assignment assignment;
     if (!assignment.decode(r, version) || !r.ok()) return {};
     return std::move(assignment.assigned_partitions);
-}
-
-// High watermark of a partition, or nullopt when the topic or partition is gone.
-std::optional<int64_t> high_watermark(broker::topic_table& topics, const std::string& topic,
-                                      int32_t partition) {
-    auto state = topics.find(topic);
-    if (!state) return std::nullopt;
-    auto p = state->find_partition(partition);
-    if (!p) return std::nullopt;
-    return p->log().high_watermark()();
 }
 
 struct group_view {
@@ -89,18 +79,10 @@ std::optional<group_view> describe_group(broker::broker_services& services, cons
     std::map<partition_key, json> rows;
     auto lag_row = [&](const std::string& topic, int32_t partition,
                        const coordinator::committed_offset* c) {
-        auto hw = high_watermark(services.topics, topic, partition);
-        int64_t lag = 0;
-        if (hw) {
-            int64_t from = c ? c->offset : 0;
-            if (!c) {
-                // Nothing committed: the whole partition is still to be read.
-                auto state = services.topics.find(topic);
-                from = state->find_partition(partition)->log().log_start_offset()();
-            }
-            lag = std::max<int64_t>(0, *hw - from);
-        }
-        view.total_lag += lag;
+        auto lag = broker::partition_lag(services.topics, topic, partition,
+                                         c ? std::optional<int64_t>(c->offset) : std::nullopt);
+        int64_t behind = lag ? lag->lag : 0;
+        view.total_lag += behind;
         view.topics.insert(topic);
         auto it = owner.find({topic, partition});
         rows[{topic, partition}] = {
@@ -108,8 +90,8 @@ std::optional<group_view> describe_group(broker::broker_services& services, cons
             {"partition", partition},
             {"committed_offset", c ? json(c->offset) : json(nullptr)},
             {"metadata", c ? json(c->metadata) : json(nullptr)},
-            {"log_end_offset", hw ? json(*hw) : json(nullptr)},
-            {"lag", lag},
+            {"log_end_offset", lag ? json(lag->high_watermark) : json(nullptr)},
+            {"lag", behind},
             {"member_id", it == owner.end() ? json(nullptr) : json(it->second)},
         };
     };
@@ -130,13 +112,6 @@ std::optional<group_view> describe_group(broker::broker_services& services, cons
         {"total_lag", view.total_lag},
     };
     return view;
-}
-
-std::vector<std::string> all_group_ids(broker::broker_services& services) {
-    std::set<std::string> ids;
-    for (auto& g : services.groups.list({})) ids.insert(g.group_id);
-    for (auto& id : services.offsets.groups()) ids.insert(id);
-    return {ids.begin(), ids.end()};
 }
 
 api_error unknown_group(const std::string& id) {
@@ -303,7 +278,7 @@ void add_group_routes(api_router& router, api_context& context) {
     router.get("/api/v1/groups",
                [&services](const httplib::Request&) -> result<json_reply, api_error> {
                    json groups = json::array();
-                   for (const auto& id : all_group_ids(services)) {
+                   for (const auto& id : broker::known_groups(services.groups, services.offsets)) {
                        auto view = describe_group(services, id);
                        if (!view) continue;  // deleted meanwhile
                        groups.push_back({

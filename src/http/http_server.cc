@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
-#include <charconv>
 #include <chrono>
 
 #include "base/logger.h"
 #include "base/metrics.h"
+#include "broker/config.h"
 #include "http/console_files.h"
 
 namespace fjord::http {
@@ -30,24 +30,15 @@ bool is_api_path(const std::string& path) {
 }  // namespace
 
 result<http_config, std::string> parse_http_listen(std::string_view text) {
-    auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) {
-        return fail(fmt::format("--http takes HOST:PORT or off, got '{}'", text));
-    }
-    std::string_view host = text.substr(0, colon);
-    std::string_view port_text = text.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    unsigned port = 0;
-    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535 ||
-        host.empty()) {
-        return fail(fmt::format("--http takes HOST:PORT or off, got '{}'", text));
-    }
+    auto address = broker::split_host_port(text);
+    if (!address) return fail(fmt::format("--http takes HOST:PORT or off, got '{}'", text));
     http_config config;
+    std::string_view host = address->host;
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);  // an IPv6 address
+    }
     config.host = std::string(host);
-    config.port = static_cast<uint16_t>(port);
+    config.port = address->port;
     return config;
 }
 
