@@ -79,6 +79,7 @@ result<void, std::string> broker::start() {
         p->on_high_watermark(*flushed);
     });
     _flusher->start();
+    _producer_ids = std::make_unique<producer_id_allocator>(*_metadata);
     if (auto r = start_coordinator(); !r) {
         _flusher->stop();
         _topics->close();
@@ -86,7 +87,6 @@ result<void, std::string> broker::start() {
     }
 
     _admin = std::make_unique<admin_executor>();
-    _producer_ids = std::make_unique<producer_id_allocator>(*_metadata);
     _services = std::make_unique<broker_services>(broker_services{
         .config = _config,
         .metadata = *_metadata,
@@ -96,6 +96,7 @@ result<void, std::string> broker::start() {
         .offsets = *_offsets,
         .admin = *_admin,
         .producer_ids = *_producer_ids,
+        .transactions = *_transactions,
         .advertised_host =
             _config.advertised_host.empty() ? _config.listen_host : _config.advertised_host,
     });
@@ -135,10 +136,11 @@ result<void, std::string> broker::start() {
     return {};
 }
 
-// The coordinator's state lives in __consumer_offsets: create it on first start, then replay it
-// into the group manager and the offset store before any client can reach them.
+// The coordinators' state lives in __consumer_offsets (created on first start) and
+// __transaction_state (created by the first transactional producer): replay them into the group
+// manager, the offset store and the transaction coordinator before any client can reach them.
 result<void, std::string> broker::start_coordinator() {
-    _offsets_topic = std::make_unique<offsets_topic>(*_topics, *_flusher);
+    _offsets_topic = std::make_unique<internal_topic>(offsets_topic_name, *_topics, *_flusher);
     if (auto r = _offsets_topic->ensure_created(_config.offsets_topic_num_partitions); !r) {
         return fail(fmt::format("cannot create {}: {}", offsets_topic_name, r.error()));
     }
@@ -160,21 +162,34 @@ result<void, std::string> broker::start_coordinator() {
             .retention = _config.offsets_retention,
         },
         *_offsets_topic);
-    auto replayed =
-        _offsets_topic->replay([this](bytes_view key, const std::optional<bytes>& value) {
-            switch (coordinator::records::kind_of(key)) {
-                case coordinator::records::key_kind::offset_commit:
-                    _offsets->load_record(key, value);
-                    break;
-                case coordinator::records::key_kind::group_metadata:
-                    _groups->load_record(key, value);
-                    break;
-                case coordinator::records::key_kind::unknown:
-                    break;
-            }
-        });
+    auto replayed = _offsets_topic->replay({
+        .record =
+            [this](bytes_view key, const std::optional<bytes>& value) {
+                switch (coordinator::records::kind_of(key)) {
+                    case coordinator::records::key_kind::offset_commit:
+                        _offsets->load_record(key, value);
+                        break;
+                    case coordinator::records::key_kind::group_metadata:
+                        _groups->load_record(key, value);
+                        break;
+                    case coordinator::records::key_kind::unknown:
+                        break;
+                }
+            },
+        .transactional_record =
+            [this](model::producer_id id, bytes_view key, const std::optional<bytes>& value) {
+                _offsets->load_transactional_record(id, key, value);
+            },
+        .marker = [this](int32_t partition, model::producer_id id,
+                         bool commit) { _offsets->complete_transaction(partition, id, commit); },
+    });
     if (!replayed) return fail(replayed.error());
     schedule_offset_expiry();
+    _transactions = std::make_unique<transaction_service>(_config, *_topics, *_flusher, *_offsets,
+                                                          *_timers, *_producer_ids);
+    if (auto r = _transactions->start(); !r) {
+        return fail(fmt::format("cannot load {}: {}", transaction_state_topic_name, r.error()));
+    }
     return {};
 }
 

@@ -9,12 +9,13 @@
 #include "base/result.h"
 #include "broker/admin_executor.h"
 #include "broker/config.h"
+#include "broker/internal_topic.h"
 #include "broker/kafka_server.h"
 #include "broker/log_cleaner.h"
-#include "broker/offsets_topic.h"
 #include "broker/producer_id_allocator.h"
 #include "broker/services.h"
 #include "broker/topic_table.h"
+#include "broker/transactions.h"
 #include "cluster/embedded_metadata_store.h"
 #include "coordinator/group_manager.h"
 #include "coordinator/offset_store.h"
@@ -46,13 +47,14 @@ private:
     std::unique_ptr<cluster::embedded_metadata_store> _metadata;
     std::unique_ptr<topic_table> _topics;
     std::unique_ptr<storage::flush_scheduler> _flusher;
-    std::unique_ptr<offsets_topic> _offsets_topic;
+    std::unique_ptr<internal_topic> _offsets_topic;
     std::unique_ptr<coordinator::threaded_timer_service> _timers;
     std::unique_ptr<coordinator::group_manager> _groups;
     std::unique_ptr<coordinator::offset_store> _offsets;
+    std::unique_ptr<producer_id_allocator> _producer_ids;
+    std::unique_ptr<transaction_service> _transactions;
     std::unique_ptr<log_cleaner> _cleaner;
     std::unique_ptr<admin_executor> _admin;
-    std::unique_ptr<producer_id_allocator> _producer_ids;
     std::unique_ptr<broker_services> _services;
     std::unique_ptr<kafka_server> _handler;
     std::unique_ptr<net::server> _server;

@@ -246,8 +246,21 @@ std::vector<property_def> make_properties() {
          int_setter<int32_t>(&broker_config::producer_id_expiration_ms, 1)},
         {{"transactional.id.expiration.ms", ct::int32, "604800000",
           "How long the transaction coordinator keeps a transactional id that sends no "
-          "transaction status updates (transactions are not served yet)."},
+          "transaction status updates."},
          int_setter<int32_t>(&broker_config::transactional_id_expiration_ms, 1)},
+        {{"transaction.state.log.num.partitions", ct::int32, "50",
+          "Partitions of __transaction_state (created when the first transactional producer "
+          "looks for its coordinator)."},
+         int_setter<int32_t>(&broker_config::transaction_state_log_num_partitions, 1)},
+        {{"transaction.max.timeout.ms", ct::int32, "900000",
+          "The longest transaction.timeout.ms a producer may ask for."},
+         int_setter<int32_t>(&broker_config::transaction_max_timeout_ms, 1)},
+        {{"transaction.abort.timed.out.transaction.cleanup.interval.ms", ct::int32, "10000",
+          "How often transactions past their timeout are looked for and aborted."},
+         int_setter<int32_t>(&broker_config::transaction_abort_check_interval_ms, 1)},
+        {{"transaction.remove.expired.transaction.cleanup.interval.ms", ct::int32, "3600000",
+          "How often expired transactional ids are removed."},
+         int_setter<int32_t>(&broker_config::transaction_id_expiry_check_interval_ms, 1)},
         {{"advertised.listeners", ct::string, std::nullopt,
           "The address clients are told to connect to, PLAINTEXT://HOST:PORT, when it differs "
           "from listeners (a proxy or NAT in front of the broker). Default: the listener."},

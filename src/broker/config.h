@@ -73,6 +73,12 @@ struct broker_config {
     // Idempotent producers and transactions.
     int32_t producer_id_expiration_ms = 86400000;        // producer.id.expiration.ms
     int32_t transactional_id_expiration_ms = 604800000;  // transactional.id.expiration.ms
+    int32_t transaction_state_log_num_partitions = 50;   // transaction.state.log.num.partitions
+    int32_t transaction_max_timeout_ms = 900000;         // transaction.max.timeout.ms
+    // transaction.abort.timed.out.transaction.cleanup.interval.ms
+    int32_t transaction_abort_check_interval_ms = 10000;
+    // transaction.remove.expired.transaction.cleanup.interval.ms
+    int32_t transaction_id_expiry_check_interval_ms = 3600000;
     // advertised.listeners: the address Metadata, FindCoordinator and DescribeCluster give
     // clients. Empty host: the listener's own address (and its bound port).
     std::string advertised_host;

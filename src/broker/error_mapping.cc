@@ -14,6 +14,10 @@ kafka_error to_kafka_error(storage::errc e) {
             return kafka_error::out_of_order_sequence_number;
         case storage::errc::invalid_producer_epoch:
             return kafka_error::invalid_producer_epoch;
+        case storage::errc::invalid_txn_state:
+            return kafka_error::invalid_txn_state;
+        case storage::errc::transaction_coordinator_fenced:
+            return kafka_error::transaction_coordinator_fenced;
         case storage::errc::io_error:
         case storage::errc::no_space:
         case storage::errc::corrupt_log:
@@ -79,8 +83,30 @@ kafka_error to_kafka_error(coordinator::errc e) {
             return kafka_error::group_subscribed_to_topic;
         case errc::invalid_request:
             return kafka_error::invalid_request;
+        case errc::producer_fenced:
+            return kafka_error::producer_fenced;
+        case errc::invalid_producer_epoch:
+            return kafka_error::invalid_producer_epoch;
+        case errc::invalid_producer_id_mapping:
+            return kafka_error::invalid_producer_id_mapping;
+        case errc::invalid_txn_state:
+            return kafka_error::invalid_txn_state;
+        case errc::concurrent_transactions:
+            return kafka_error::concurrent_transactions;
+        case errc::invalid_transaction_timeout:
+            return kafka_error::invalid_transaction_timeout;
+        case errc::transactional_id_not_found:
+            return kafka_error::transactional_id_not_found;
     }
     return kafka_error::unknown_server_error;
+}
+
+kafka_error to_kafka_error(coordinator::errc e, int16_t version,
+                           int16_t first_producer_fenced_version) {
+    if (e == coordinator::errc::producer_fenced && version < first_producer_fenced_version) {
+        return kafka_error::invalid_producer_epoch;
+    }
+    return to_kafka_error(e);
 }
 
 kafka_error to_kafka_error(config_errc e) {

@@ -14,6 +14,10 @@ kafka_error to_kafka_error(storage::errc e);
 kafka_error to_kafka_error(protocol::batch_errc e);
 kafka_error to_kafka_error(coordinator::errc e);
 kafka_error to_kafka_error(config_errc e);
+// For transaction APIs: PRODUCER_FENCED exists from `first_producer_fenced_version` of the API
+// (KIP-588); older versions get INVALID_PRODUCER_EPOCH for it, as Kafka answers them.
+kafka_error to_kafka_error(coordinator::errc e, int16_t version,
+                           int16_t first_producer_fenced_version);
 
 // The error code as the wire carries it.
 inline int16_t error_code_of(coordinator::errc e) {

@@ -43,6 +43,12 @@ enum class kafka_error : int16_t {
     policy_violation = 44,
     out_of_order_sequence_number = 45,
     invalid_producer_epoch = 47,
+    invalid_txn_state = 48,
+    invalid_producer_id_mapping = 49,
+    invalid_transaction_timeout = 50,
+    concurrent_transactions = 51,
+    transaction_coordinator_fenced = 52,
+    operation_not_attempted = 55,
     kafka_storage_error = 56,
     non_empty_group = 68,
     group_id_not_found = 69,
@@ -53,7 +59,10 @@ enum class kafka_error : int16_t {
     fenced_instance_id = 82,
     group_subscribed_to_topic = 86,
     invalid_record = 87,
+    unstable_offset_commit = 88,
+    producer_fenced = 90,
     unknown_topic_id = 100,
+    transactional_id_not_found = 105,
 };
 
 constexpr int16_t code(kafka_error e) {

@@ -98,6 +98,24 @@ std::string_view kafka_error_name(kafka_error e) {
             return "INVALID_RECORD";
         case kafka_error::unknown_topic_id:
             return "UNKNOWN_TOPIC_ID";
+        case kafka_error::invalid_txn_state:
+            return "INVALID_TXN_STATE";
+        case kafka_error::invalid_producer_id_mapping:
+            return "INVALID_PRODUCER_ID_MAPPING";
+        case kafka_error::invalid_transaction_timeout:
+            return "INVALID_TRANSACTION_TIMEOUT";
+        case kafka_error::concurrent_transactions:
+            return "CONCURRENT_TRANSACTIONS";
+        case kafka_error::transaction_coordinator_fenced:
+            return "TRANSACTION_COORDINATOR_FENCED";
+        case kafka_error::operation_not_attempted:
+            return "OPERATION_NOT_ATTEMPTED";
+        case kafka_error::unstable_offset_commit:
+            return "UNSTABLE_OFFSET_COMMIT";
+        case kafka_error::producer_fenced:
+            return "PRODUCER_FENCED";
+        case kafka_error::transactional_id_not_found:
+            return "TRANSACTIONAL_ID_NOT_FOUND";
     }
     return "UNKNOWN_SERVER_ERROR";
 }

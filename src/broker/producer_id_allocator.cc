@@ -4,17 +4,17 @@
 
 namespace fjord::broker {
 
-std::optional<storage::producer_id> producer_id_allocator::take_locked() {
+std::optional<model::producer_id> producer_id_allocator::take_locked() {
     if (_next >= _end) return std::nullopt;
-    return storage::producer_id(_next++);
+    return model::producer_id(_next++);
 }
 
-std::optional<storage::producer_id> producer_id_allocator::try_next() {
+std::optional<model::producer_id> producer_id_allocator::try_next() {
     std::lock_guard lock(_mutex);
     return take_locked();
 }
 
-result<storage::producer_id, cluster::errc> producer_id_allocator::next() {
+result<model::producer_id, cluster::errc> producer_id_allocator::next() {
     if (auto id = try_next()) return *id;
     std::lock_guard reserve(_reserve_mutex);
     {

@@ -14,7 +14,7 @@
 
 #include "base/result.h"
 #include "cluster/metadata_store.h"
-#include "storage/producer_state.h"
+#include "model/fundamental.h"
 
 namespace fjord::broker {
 
@@ -26,12 +26,12 @@ public:
     explicit producer_id_allocator(cluster::metadata_store& store) : _store(store) {}
 
     // The next id of the reserved block, or nullopt when it is used up (call next()).
-    std::optional<storage::producer_id> try_next();
+    std::optional<model::producer_id> try_next();
     // The next id, reserving a new block first when needed. Blocking.
-    result<storage::producer_id, cluster::errc> next();
+    result<model::producer_id, cluster::errc> next();
 
 private:
-    std::optional<storage::producer_id> take_locked();  // REQUIRES: _mutex
+    std::optional<model::producer_id> take_locked();  // REQUIRES: _mutex
 
     cluster::metadata_store& _store;
     std::mutex _reserve_mutex;  // one reservation at a time; held across the metadata write

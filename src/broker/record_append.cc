@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "broker/error_mapping.h"
-#include "broker/offsets_topic.h"
+#include "broker/internal_topic.h"
 #include "storage/flush_scheduler.h"
 #include "storage/partition_log.h"
 

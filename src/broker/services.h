@@ -9,6 +9,7 @@
 #include "broker/config.h"
 #include "broker/producer_id_allocator.h"
 #include "broker/topic_table.h"
+#include "broker/transactions.h"
 #include "cluster/metadata_store.h"
 #include "coordinator/group_manager.h"
 #include "coordinator/offset_store.h"
@@ -25,6 +26,7 @@ struct broker_services {
     coordinator::offset_store& offsets;
     admin_executor& admin;  // where admin requests that block on the disk run
     producer_id_allocator& producer_ids;
+    transaction_service& transactions;
     // The address clients are told to connect to (Metadata, DescribeCluster, FindCoordinator).
     std::string advertised_host;
     uint16_t advertised_port = 0;

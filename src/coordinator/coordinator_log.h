@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "model/fundamental.h"
 
 namespace fjord::coordinator {
 
@@ -28,6 +29,15 @@ public:
     // may run on another thread, possibly before append() returns.
     virtual void append(int32_t partition, std::vector<log_record> records,
                         std::function<void(bool durable)> done) = 0;
+    // The same as one transactional batch of producer `id`/`epoch` (TxnOffsetCommit): the
+    // records count only once the transaction's commit marker follows them in the partition.
+    // Logs that cannot hold transactions answer done(false).
+    virtual void append_transactional(int32_t partition, model::producer_id id,
+                                      model::producer_epoch epoch, std::vector<log_record> records,
+                                      std::function<void(bool durable)> done) {
+        (void)partition, (void)id, (void)epoch, (void)records;
+        done(false);
+    }
 };
 
 // Kafka's partition for a group: abs(Java String.hashCode(group_id)) % partitions.

@@ -40,6 +40,20 @@ std::string_view describe(errc e) {
             return "the group is still subscribed to the topic";
         case errc::invalid_request:
             return "invalid request";
+        case errc::producer_fenced:
+            return "the producer was fenced by a newer producer with the same transactional id";
+        case errc::invalid_producer_epoch:
+            return "invalid producer epoch";
+        case errc::invalid_producer_id_mapping:
+            return "the producer id does not own the transactional id";
+        case errc::invalid_txn_state:
+            return "the request is not valid in the transaction's current state";
+        case errc::concurrent_transactions:
+            return "another change to the transaction is in progress; retry";
+        case errc::invalid_transaction_timeout:
+            return "transaction timeout out of the allowed range";
+        case errc::transactional_id_not_found:
+            return "transactional id not found";
     }
     return "unknown coordinator error";
 }

@@ -43,6 +43,47 @@ offset_store::offset_store(offset_config config, coordinator_log& log,
 
 void offset_store::commit(std::string_view group, std::vector<offset_commit_entry> request,
                           std::function<void(std::vector<errc>)> done) {
+    commit_entries(group, std::nullopt, std::move(request), std::move(done));
+}
+
+void offset_store::commit_transactional(std::string_view group, model::producer_id id,
+                                        model::producer_epoch epoch,
+                                        std::vector<offset_commit_entry> request,
+                                        std::function<void(std::vector<errc>)> done) {
+    commit_entries(group, txn_producer{id, epoch}, std::move(request), std::move(done));
+}
+
+void offset_store::complete_transaction(int32_t partition, model::producer_id id, bool commit) {
+    std::lock_guard lock(_mutex);
+    for (auto g = _groups.begin(); g != _groups.end();) {
+        auto& state = g->second;
+        auto p = state.pending.find(id);
+        if (p == state.pending.end() ||
+            partition_for_group(g->first, _config.offsets_partitions) != partition) {
+            ++g;
+            continue;
+        }
+        if (commit) {
+            for (auto& [key, value] : p->second) state.applied.insert_or_assign(key, value);
+        }
+        state.pending.erase(p);
+        g = state.empty() ? _groups.erase(g) : std::next(g);
+    }
+}
+
+bool offset_store::has_pending_transactional(std::string_view group, std::string_view topic,
+                                             int32_t partition) const {
+    std::lock_guard lock(_mutex);
+    auto g = _groups.find(group);
+    if (g == _groups.end()) return false;
+    return std::any_of(g->second.pending.begin(), g->second.pending.end(), [&](const auto& p) {
+        return p.second.contains(tp_view{topic, partition});
+    });
+}
+
+void offset_store::commit_entries(std::string_view group, std::optional<txn_producer> producer,
+                                  std::vector<offset_commit_entry> request,
+                                  std::function<void(std::vector<errc>)> done) {
     std::vector<errc> result(request.size(), errc::none);
     std::vector<size_t> written;
     entries to_write;
@@ -72,7 +113,8 @@ void offset_store::commit(std::string_view group, std::vector<offset_commit_entr
                 for (size_t i : written) result[i] = errc::coordinator_not_available;
             }
             done(std::move(result));
-        });
+        },
+        producer);
 }
 
 std::optional<committed_offset> offset_store::fetch(std::string_view group, std::string_view topic,
@@ -184,37 +226,51 @@ std::vector<std::string> offset_store::groups() const {
     return out;
 }
 
-void offset_store::load_record(bytes_view key, const std::optional<bytes>& value) {
-    if (records::kind_of(key) != records::key_kind::offset_commit) return;
+std::optional<offset_store::decoded_record> offset_store::decode_record(
+    bytes_view key, const std::optional<bytes>& value) {
+    if (records::kind_of(key) != records::key_kind::offset_commit) return std::nullopt;
     auto k = records::decode_offset_key(key);
     if (!k) {
         log().warn("skipping an undecodable offset-commit key in __consumer_offsets");
-        return;
+        return std::nullopt;
     }
-    std::optional<records::offset_value> v;
-    if (value) {
-        v = records::decode_offset_value(*value);
-        if (!v) {
-            log().warn("[{}] skipping an undecodable offset for {}/{} in __consumer_offsets",
-                       k->group, k->topic, k->partition);
-            return;
-        }
-    }
-    std::lock_guard lock(_mutex);
+    decoded_record out{std::move(k->group), tp_key{std::move(k->topic), k->partition}, {}};
+    if (!value) return out;
+    auto v = records::decode_offset_value(*value);
     if (!v) {
-        auto g = _groups.find(k->group);
-        if (g == _groups.end()) return;
-        auto it = g->second.applied.find(tp_view{k->topic, k->partition});
-        if (it != g->second.applied.end()) g->second.applied.erase(it);
-        erase_if_empty_locked(k->group);
-        return;
+        log().warn("[{}] skipping an undecodable offset for {}/{} in __consumer_offsets", out.group,
+                   out.key.topic, out.key.partition);
+        return std::nullopt;
     }
     stored_offset s;
     s.value =
         committed_offset{v->offset, v->leader_epoch, std::move(v->metadata), v->commit_timestamp};
     s.expire_timestamp = v->expire_timestamp;
-    _groups[k->group].applied.insert_or_assign(tp_key{std::move(k->topic), k->partition},
-                                               std::move(s));
+    out.value = std::move(s);
+    return out;
+}
+
+void offset_store::load_record(bytes_view key, const std::optional<bytes>& value) {
+    auto r = decode_record(key, value);
+    if (!r) return;
+    std::lock_guard lock(_mutex);
+    if (!r->value) {
+        auto g = _groups.find(r->group);
+        if (g == _groups.end()) return;
+        g->second.applied.erase(r->key);
+        erase_if_empty_locked(r->group);
+        return;
+    }
+    _groups[r->group].applied.insert_or_assign(std::move(r->key), std::move(*r->value));
+}
+
+void offset_store::load_transactional_record(model::producer_id id, bytes_view key,
+                                             const std::optional<bytes>& value) {
+    auto r = decode_record(key, value);
+    // TxnOffsetCommit writes no tombstones.
+    if (!r || !r->value) return;
+    std::lock_guard lock(_mutex);
+    _groups[r->group].pending[id].insert_or_assign(std::move(r->key), std::move(*r->value));
 }
 
 void offset_store::expire(const std::function<bool(std::string_view group)>& is_empty) {
@@ -255,7 +311,8 @@ void offset_store::expire(const std::function<bool(std::string_view group)>& is_
 
 bool offset_store::write(std::string group,
                          const std::function<entries(const group_offsets*)>& select,
-                         std::function<void(bool durable)> finish) {
+                         std::function<void(bool durable)> finish,
+                         std::optional<txn_producer> producer) {
     const int32_t partition = partition_for_group(group, _config.offsets_partitions);
     std::unique_lock append_lock(_append_mutex);
     auto w = std::make_shared<pending_write>();
@@ -278,15 +335,21 @@ bool offset_store::write(std::string group,
             }
             batch.push_back(std::move(r));
         }
-        w->apply = [this, group = std::move(group), chosen = std::move(chosen)](bool durable) {
-            apply_locked(group, chosen, durable);
-        };
+        std::optional<model::producer_id> owner;
+        if (producer) owner = producer->id;
+        w->apply = [this, group = std::move(group), chosen = std::move(chosen),
+                    owner](bool durable) { apply_locked(group, chosen, durable, owner); };
         w->finish = std::move(finish);
         _queues[partition].push_back(w);
     }
     t_appending = this;
-    _log.append(partition, std::move(batch),
-                [this, partition, w](bool durable) { on_written(partition, w, durable); });
+    auto on_done = [this, partition, w](bool durable) { on_written(partition, w, durable); };
+    if (producer) {
+        _log.append_transactional(partition, producer->id, producer->epoch, std::move(batch),
+                                  std::move(on_done));
+    } else {
+        _log.append(partition, std::move(batch), std::move(on_done));
+    }
     t_appending = nullptr;
     append_lock.unlock();
     drain(partition);
@@ -322,7 +385,8 @@ void offset_store::drain(int32_t partition) {
     }
 }
 
-void offset_store::apply_locked(const std::string& group, const entries& written, bool durable) {
+void offset_store::apply_locked(const std::string& group, const entries& written, bool durable,
+                                std::optional<model::producer_id> producer) {
     auto g = _groups.find(group);
     // write() counted every entry in flight for this group, and a group is only erased once
     // nothing is in flight, so the group is still here.
@@ -334,7 +398,9 @@ void offset_store::apply_locked(const std::string& group, const entries& written
                 key.topic, key.partition);
         if (--f->second == 0) state.in_flight.erase(f);
         if (!durable) continue;
-        if (value) {
+        if (producer) {
+            if (value) state.pending[*producer].insert_or_assign(key, *value);
+        } else if (value) {
             state.applied.insert_or_assign(key, *value);
         } else {
             state.applied.erase(key);

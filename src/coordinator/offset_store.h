@@ -31,6 +31,7 @@
 #include "base/bytes.h"
 #include "coordinator/coordinator_log.h"
 #include "coordinator/errc.h"
+#include "model/fundamental.h"
 
 namespace fjord::coordinator {
 
@@ -79,6 +80,22 @@ public:
     void commit(std::string_view group, std::vector<offset_commit_entry> entries,
                 std::function<void(std::vector<errc>)> done);
 
+    // TxnOffsetCommit: as commit(), but the offsets are written as a transactional batch of
+    // producer `id` and stay pending (invisible to fetch()) until complete_transaction().
+    void commit_transactional(std::string_view group, model::producer_id id,
+                              model::producer_epoch epoch, std::vector<offset_commit_entry> entries,
+                              std::function<void(std::vector<errc>)> done);
+
+    // A transaction marker of producer `id` is durable in __consumer_offsets partition
+    // `partition` (or was replayed from it): the producer's pending offsets in the groups of that
+    // partition become committed (commit) or are dropped (abort).
+    void complete_transaction(int32_t partition, model::producer_id id, bool commit);
+
+    // Whether an open transaction has offsets pending for the partition: OffsetFetch with
+    // RequireStable answers UNSTABLE_OFFSET_COMMIT for it (KIP-447).
+    bool has_pending_transactional(std::string_view group, std::string_view topic,
+                                   int32_t partition) const;
+
     std::optional<committed_offset> fetch(std::string_view group, std::string_view topic,
                                           int32_t partition) const;
     // Every committed offset of `group`, sorted by topic, then partition.
@@ -108,6 +125,10 @@ public:
     // that are not offset commits, and values that do not decode, are ignored. A nullopt value
     // (tombstone) removes the offset. Writes nothing.
     void load_record(bytes_view key, const std::optional<bytes>& value);
+    // The same for a record of a transactional batch of producer `id`: it is pending until the
+    // producer's marker is replayed (complete_transaction).
+    void load_transactional_record(model::producer_id id, bytes_view key,
+                                   const std::optional<bytes>& value);
 
     // Offset expiry (offsets.retention.minutes). For every group with offsets for which
     // `is_empty(group)` is true, offsets committed more than `retention` ago (or, for records
@@ -139,11 +160,18 @@ private:
         committed_offset value;
         int64_t expire_timestamp = -1;  // Kafka's legacy per-offset expiry (value version 1)
     };
+    using offset_map = std::map<tp_key, stored_offset, tp_less>;
     struct group_offsets {
-        std::map<tp_key, stored_offset, tp_less> applied;
+        offset_map applied;
         // Keys with writes handed to the log but not yet applied, and how many.
         std::map<tp_key, int, tp_less> in_flight;
-        bool empty() const { return applied.empty() && in_flight.empty(); }
+        // Transactional commits waiting for their producer's marker.
+        std::map<model::producer_id, offset_map> pending;
+        bool empty() const { return applied.empty() && in_flight.empty() && pending.empty(); }
+    };
+    struct txn_producer {
+        model::producer_id id;
+        model::producer_epoch epoch;
     };
     // One change handed to the log, waiting to be applied in order.
     struct pending_write {
@@ -160,13 +188,27 @@ private:
     // returns as one batch and arranges for it to be applied in order and `finish` to run.
     // Returns false, writing nothing and never calling `finish`, if `select` returned nothing.
     // REQUIRES: neither lock held.
+    // With `producer`, the batch is transactional and applies to the group's pending offsets.
     bool write(std::string group, const std::function<entries(const group_offsets*)>& select,
-               std::function<void(bool durable)> finish);
+               std::function<void(bool durable)> finish,
+               std::optional<txn_producer> producer = std::nullopt);
+    void commit_entries(std::string_view group, std::optional<txn_producer> producer,
+                        std::vector<offset_commit_entry> request,
+                        std::function<void(std::vector<errc>)> done);
+    // Decodes an offset-commit record; nullopt for other keys and undecodable records.
+    struct decoded_record {
+        std::string group;
+        tp_key key;
+        std::optional<stored_offset> value;  // nullopt: tombstone
+    };
+    static std::optional<decoded_record> decode_record(bytes_view key,
+                                                       const std::optional<bytes>& value);
     void on_written(int32_t partition, const std::shared_ptr<pending_write>& w, bool durable);
     // Applies every answered write at the head of `partition`'s queue and runs their finishes.
     void drain(int32_t partition);
     // REQUIRES: _mutex held.
-    void apply_locked(const std::string& group, const entries& written, bool durable);
+    void apply_locked(const std::string& group, const entries& written, bool durable,
+                      std::optional<model::producer_id> producer);
     void erase_if_empty_locked(std::string_view group);
 
     const offset_config _config;

@@ -1,7 +1,7 @@
 // GET /api/v1/cluster and /api/v1/brokers.
 #include "base/metrics.h"
 #include "broker/group_lag.h"
-#include "broker/offsets_topic.h"
+#include "broker/internal_topic.h"
 #include "broker/services.h"
 #include "cluster/metadata_store.h"
 #include "coordinator/group_manager.h"

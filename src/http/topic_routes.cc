@@ -4,7 +4,7 @@
 
 #include "broker/config_ops.h"
 #include "broker/error_mapping.h"
-#include "broker/offsets_topic.h"
+#include "broker/internal_topic.h"
 #include "broker/services.h"
 #include "coordinator/offset_store.h"
 #include "http/routes.h"

@@ -1,7 +1,7 @@
 #include "http/topic_views.h"
 
 #include "broker/config_describe.h"
-#include "broker/offsets_topic.h"
+#include "broker/internal_topic.h"
 #include "storage/partition_log.h"
 
 namespace fjord::http {

@@ -35,6 +35,10 @@ using node_id = named_type<int32_t, struct node_id_tag>;
 using leader_epoch = named_type<int32_t, struct leader_epoch_tag>;
 // Milliseconds since the Unix epoch, as Kafka's record timestamps are.
 using timestamp = named_type<int64_t, struct timestamp_tag>;
+// A producer id (InitProducerId hands them out) and its epoch, which fences older incarnations
+// of the same producer.
+using producer_id = named_type<int64_t, struct producer_id_tag>;
+using producer_epoch = named_type<int16_t, struct producer_epoch_tag>;
 
 inline constexpr offset operator+(offset o, int64_t delta) {
     return offset(o() + delta);

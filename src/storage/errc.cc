@@ -22,6 +22,10 @@ std::string_view describe(errc e) {
             return "out of order sequence number";
         case errc::invalid_producer_epoch:
             return "producer epoch older than the current one";
+        case errc::invalid_txn_state:
+            return "non-transactional batch from a producer with an open transaction";
+        case errc::transaction_coordinator_fenced:
+            return "transaction marker from an older coordinator epoch";
     }
     return "unknown storage error";
 }

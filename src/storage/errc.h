@@ -2,7 +2,8 @@
 // (io_error / no_space / corrupt_log / closed -> KAFKA_STORAGE_ERROR, offset_out_of_range ->
 // OFFSET_OUT_OF_RANGE, record_set_too_large -> RECORD_LIST_TOO_LARGE / MESSAGE_TOO_LARGE,
 // invalid_batch -> CORRUPT_MESSAGE, out_of_order_sequence -> OUT_OF_ORDER_SEQUENCE_NUMBER,
-// invalid_producer_epoch -> INVALID_PRODUCER_EPOCH).
+// invalid_producer_epoch -> INVALID_PRODUCER_EPOCH, invalid_txn_state -> INVALID_TXN_STATE,
+// transaction_coordinator_fenced -> TRANSACTION_COORDINATOR_FENCED).
 #pragma once
 
 #include <string_view>
@@ -19,7 +20,11 @@ enum class errc {
     invalid_batch,         // append() got bytes that are not whole v2 batches (caller bug)
     // Idempotent producers (docs/formats/producer-state.md §1): nothing was appended.
     out_of_order_sequence,   // a gap (or an old sequence) in a producer's sequence numbers
-    invalid_producer_epoch,  // a batch from an epoch older than the producer's current one
+    invalid_producer_epoch,  // a batch or marker from an epoch older than the producer's current
+                             // one
+    // Transactions (producer-state.md §1): nothing was appended.
+    invalid_txn_state,  // a non-transactional batch while the producer's transaction is open
+    transaction_coordinator_fenced,  // a marker from an older transaction coordinator epoch
 };
 
 std::string_view describe(errc e);

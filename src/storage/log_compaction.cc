@@ -35,9 +35,9 @@ bool older_than(int64_t ts, int64_t now_ms, int64_t limit_ms) {
 }
 
 // Batches compaction never changes and whose keys do not go into the map. Control and
-// transactional batches: without a transaction index an aborted record cannot be told from a
-// committed one. delete_horizon: base_timestamp is not the records' base, re-encoding would
-// corrupt their timestamps.
+// transactional batches: the cleaner does not consult the transaction index, so an aborted record
+// cannot be told from a committed one. delete_horizon: base_timestamp is not the records' base,
+// re-encoding would corrupt their timestamps.
 bool left_alone(const protocol::batch_header& h) {
     return h.is_control() || h.is_transactional() || h.has_delete_horizon();
 }
@@ -218,6 +218,11 @@ void partition_log::swap_in(const std::shared_ptr<segment>& old, std::shared_ptr
         old->dirty = false;
         std::erase(_dirty, old);
     }
+    // Markers and offsets are unchanged: the copy keeps the transaction index file and entries.
+    cleaned->aborted = old->aborted;
+    cleaned->txnindex = old->txnindex;
+    cleaned->txn_unsynced = old->txn_unsynced;
+    if (cleaned->txn_unsynced) mark_dirty(cleaned);
     *it = std::move(cleaned);
     recompute_max_timestamp_locked();
 }

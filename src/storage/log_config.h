@@ -59,6 +59,15 @@ struct read_result {
     shared_bytes data;
 };
 
+// An aborted transaction, for Fetch's read_committed answer: the consumer drops the transactional
+// batches of `producer_id` from `first_offset` up to the ABORT marker at `last_offset`.
+struct aborted_transaction {
+    model::producer_id producer_id;
+    model::offset first_offset;
+    model::offset last_offset;
+    bool operator==(const aborted_transaction&) const = default;
+};
+
 struct timestamp_offset {
     model::timestamp timestamp;
     model::offset offset;

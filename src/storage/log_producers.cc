@@ -36,16 +36,23 @@ int64_t partition_log::wall_now_ms() const {
 }
 
 result<std::optional<append_result>, errc> partition_log::stage_producers(
-    bytes_view batches, int64_t log_end, std::vector<staged_producer>& staged) const {
+    bytes_view batches, int64_t log_end, std::vector<staged_producer>& staged,
+    std::vector<txn_change>& txn_changes) const {
     int64_t now = wall_now_ms();
     int64_t next = log_end;
     size_t count = 0;
     for (size_t pos = 0; pos < batches.size(); ++count) {
         auto h = format::read_header(batches.subspan(pos));
+        auto raw = batches.subspan(pos, h.size_bytes());
         pos += h.size_bytes();
         int64_t base = next;
         next += int64_t{h.last_offset_delta} + 1;
-        if (h.producer_id < 0 || h.is_control()) continue;
+        if (h.producer_id < 0) continue;
+        std::optional<protocol::txn_marker> marker;
+        if (h.is_control()) {
+            marker = protocol::decode_marker(raw);
+            if (!marker) continue;  // an unknown control type: stored, skipped by everyone
+        }
         producer_id id(h.producer_id);
         auto it = std::find_if(staged.begin(), staged.end(),
                                [&](const staged_producer& s) { return s.id == id; });
@@ -54,6 +61,19 @@ result<std::optional<append_result>, errc> partition_log::stage_producers(
             current = &it->entry;
         } else {
             current = _producers.find(id);
+        }
+        if (marker) {
+            if (auto c = producer_state::check_marker(current, h, *marker); !c) {
+                return fail(c.error());
+            }
+            if (it == staged.end()) {
+                staged.push_back({id, current ? *current : producer_entry{}});
+                it = std::prev(staged.end());
+            }
+            auto change =
+                producer_state::apply_marker(it->entry, h, *marker, model::offset(base), now);
+            if (change) txn_changes.push_back(*change);
+            continue;
         }
         auto verdict = producer_state::check(current, h);
         if (!verdict) return fail(verdict.error());
@@ -73,7 +93,9 @@ result<std::optional<append_result>, errc> partition_log::stage_producers(
             staged.push_back({id, current ? *current : producer_entry{}});
             it = std::prev(staged.end());
         }
-        producer_state::apply(it->entry, h, model::offset(base), now);
+        if (auto change = producer_state::apply(it->entry, h, model::offset(base), now)) {
+            txn_changes.push_back(*change);
+        }
     }
     return std::optional<append_result>();
 }
@@ -201,6 +223,20 @@ result<void, errc> partition_log::load_producer_state() {
     int64_t start = _segments.front()->base();
     if (loaded) start = std::max(start, (*loaded)());
     int64_t now = wall_now_ms();
+
+    // Aborted transactions from the replay start on are recorded again by the replay; the open
+    // transactions before it are in the snapshot.
+    for (auto& seg : _segments) {
+        if (std::erase_if(seg->aborted, [&](const auto& e) { return e.last_offset() >= start; })) {
+            seg->txn_rewrite = true;
+        }
+    }
+    _txns.clear();
+    std::vector<txn_change> open;
+    for (const auto& [id, e] : _producers.sorted()) {
+        if (e.txn_first_offset) open.push_back({id, *e.txn_first_offset});
+    }
+    _txns.apply(open, /*durable=*/true);
     size_t replayed = 0;
     for (auto& seg : _segments) {
         if (seg->end() <= start || seg->size == 0) continue;
@@ -219,14 +255,23 @@ result<void, errc> partition_log::load_producer_state() {
             }
             const auto& h = scanner.header();
             if (h.last_offset() < start || h.producer_id < 0) continue;
-            // Transaction markers (control batches) will end transactions here.
-            if (h.is_control()) continue;
             // The append time is not in the log: the batch's own timestamp stands in for it,
             // as in Kafka, but never later than now.
-            _producers.replay(h, std::min(h.max_timestamp, now));
+            int64_t append_ms = std::min(h.max_timestamp, now);
+            std::optional<txn_change> change;
+            if (h.is_control()) {
+                auto marker = read_marker(*seg->files.log, scanner.position(), h);
+                if (!marker) return fail(marker.error());
+                if (!*marker) continue;
+                change = _producers.replay_marker(h, **marker, append_ms);
+            } else {
+                change = _producers.replay(h, append_ms);
+            }
+            if (change) replay_txn_change(*seg, *change);
             ++replayed;
         }
     }
+    _first_unstable.store(_txns.first_unstable());
     if (loaded || replayed > 0) {
         _log->debug("[{}] producer state: {} producers (snapshot {}, {} batches replayed)", _name,
                     _producers.size(), loaded ? std::to_string((*loaded)()) : "none", replayed);

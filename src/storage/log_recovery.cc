@@ -15,6 +15,7 @@ struct found_files {
     bool log = false;
     bool index = false;
     bool timeindex = false;
+    bool txnindex = false;
 };
 
 result<bytes, errc> read_whole(const file& f) {
@@ -188,6 +189,9 @@ result<void, errc> partition_log::recover() {
                 case format::file_kind::timeindex:
                     entry.timeindex = true;
                     break;
+                case format::file_kind::txnindex:
+                    entry.txnindex = true;
+                    break;
             }
         }
     }
@@ -238,6 +242,11 @@ result<void, errc> partition_log::recover() {
         auto files = segment::open_files(_io, _dir, base);
         if (!files) return fail(files.error());
         auto seg = std::make_shared<segment>(_dir, base, std::move(*files), _config);
+        if (it->second.txnindex) {
+            auto txnindex = segment::open_txnindex(_io, _dir, base);
+            if (!txnindex) return fail(txnindex.error());
+            seg->txnindex = std::move(*txnindex);
+        }
         auto log_size = seg->files.log->size();
         if (!log_size) return fail(log_size.error());
         if (!segments.empty() && base < segments.back()->end) {
@@ -323,7 +332,9 @@ result<void, errc> partition_log::recover() {
     _high_watermark.store(log_end);
     _size_bytes.store(total);
     _segments = std::move(segments);
+    if (auto r = load_txn_indexes(); !r) return r;
     if (auto r = load_producer_state(); !r) return r;
+    if (auto r = persist_txn_indexes(); !r) return r;
 
     std::lock_guard flush_lock(_flush_mutex);
     if (!has_checkpoint || _checkpointed_recovery_point != active->base ||

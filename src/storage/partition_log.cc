@@ -100,6 +100,7 @@ result<void, errc> partition_log::roll() {
     for (auto* f : {files->log.get(), files->index.get(), files->timeindex.get()}) {
         if (auto t = f->truncate(0); !t) return t;
     }
+    // A leftover .txnindex there is dealt with when the segment's first abort creates it.
     auto& old = _segments.back();
     old->seal();
     mark_dirty(old);
@@ -116,12 +117,12 @@ result<append_result, errc> partition_log::append(mutable_bytes_view batches,
     // Check the framing before rewriting anything.
     if (batches.empty()) return fail(errc::invalid_batch);
     int64_t offset_count = 0;
-    bool idempotent = false;
+    bool stateful = false;  // producer state to check: idempotent batches, transaction markers
     for (size_t pos = 0; pos < batches.size();) {
         auto h = protocol::read_batch_header(bytes_view(batches).subspan(pos));
         if (!h || h->last_offset_delta < 0) return fail(errc::invalid_batch);
         offset_count += int64_t{h->last_offset_delta} + 1;
-        idempotent = idempotent || (h->producer_id >= 0 && !h->is_control());
+        stateful = stateful || h->producer_id >= 0;
         pos += h->size_bytes();
     }
     if (offset_count - 1 > format::max_relative_offset) return fail(errc::record_set_too_large);
@@ -130,8 +131,9 @@ result<append_result, errc> partition_log::append(mutable_bytes_view batches,
     if (_closed.load()) return fail(errc::closed);
     if (_failed.load()) return fail(errc::io_error);
     std::vector<staged_producer> staged;
-    if (idempotent) {
-        auto checked = stage_producers(batches, _log_end.load(), staged);
+    std::vector<txn_change> txn_changes;
+    if (stateful) {
+        auto checked = stage_producers(batches, _log_end.load(), staged, txn_changes);
         if (!checked) return fail(checked.error());
         if (*checked) {
             // A retry of a batch the log holds: nothing to write.
@@ -145,6 +147,16 @@ result<append_result, errc> partition_log::append(mutable_bytes_view batches,
         if (auto r = roll(); !r) return fail(r.error());
     }
     auto& active = _segments.back();
+    // Aborted transactions go into the transaction index of the segment holding their marker.
+    auto aborts = _txns.aborted_entries(txn_changes);
+    if (!aborts.empty() && !active->txnindex) {
+        auto f = segment::open_txnindex(_io, _dir, active->base);
+        if (!f) return fail(f.error());
+        // A leftover at this base can only describe records beyond the log end.
+        if (auto t = (*f)->truncate(0); !t) return fail(t.error());
+        active->txnindex = std::move(*f);
+        _dir_dirty = true;
+    }
 
     model::offset base(_log_end.load());
     model::offset next = base;
@@ -169,6 +181,23 @@ result<append_result, errc> partition_log::append(mutable_bytes_view batches,
         }
         return fail(w.error());
     }
+    if (!aborts.empty()) {
+        uint64_t at = active->aborted.size() * format::txn_entry_size;
+        if (auto w = active->txnindex->pwrite(format::encode_txn_entries(aborts), at); !w) {
+            auto t = active->txnindex->truncate(at);
+            auto l = active->files.log->truncate(position);
+            if (!t || !l) {
+                _failed.store(true);
+                _log->error(
+                    "[{}] cannot undo a failed transaction index write in segment {}; refusing "
+                    "appends until reopened",
+                    _name, active->base);
+            }
+            return fail(w.error());
+        }
+        active->aborted.insert(active->aborted.end(), aborts.begin(), aborts.end());
+        active->txn_unsynced = true;
+    }
     for (size_t pos = 0; pos < batches.size();) {
         auto h = format::read_header(bytes_view(batches).subspan(pos));
         active->track_batch(h, position + pos);
@@ -180,6 +209,10 @@ result<append_result, errc> partition_log::append(mutable_bytes_view batches,
     }
     mark_dirty(active);
     for (auto& p : staged) _producers.put(p.id, std::move(p.entry));
+    if (!txn_changes.empty()) {
+        _txns.apply(txn_changes, /*durable=*/false);
+        _first_unstable.store(_txns.first_unstable());
+    }
     _size_bytes.fetch_add(batches.size());
     _log_end.store(next());
     return append_result{base, next + -1};
@@ -199,6 +232,7 @@ result<model::offset, errc> partition_log::flush_locked() {
         size_t offsets_count;
         bytes times;
         size_t times_count;
+        std::shared_ptr<file> txnindex;  // with entries not yet fsynced
     };
     std::vector<pending> work;
     std::vector<pending_snapshot> snapshots;
@@ -213,7 +247,8 @@ result<model::offset, errc> partition_log::flush_locked() {
         for (auto& s : _dirty) {
             s->dirty = false;
             work.push_back({s, s->offsets.encode(s->offsets_written), s->offsets.size(),
-                            s->times.encode(s->times_written), s->times.size()});
+                            s->times.encode(s->times_written), s->times.size(),
+                            std::exchange(s->txn_unsynced, false) ? s->txnindex : nullptr});
         }
         _dirty.clear();
         dir_dirty = std::exchange(_dir_dirty, false);
@@ -232,6 +267,15 @@ result<model::offset, errc> partition_log::flush_locked() {
             _log->error("[{}] fsync of {} failed; refusing appends until reopened", _name,
                         w.seg->log_path.string());
             return fail(r.error());
+        }
+        // Aborted transactions must be durable before the high watermark passes their markers.
+        if (w.txnindex) {
+            if (auto r = w.txnindex->fsync(); !r) {
+                _failed.store(true);
+                _log->error("[{}] fsync of {} failed; refusing appends until reopened", _name,
+                            w.seg->txnindex_path.string());
+                return fail(r.error());
+            }
         }
     }
     // Index entries go out only after the data they point to is durable. An index failure is
@@ -266,6 +310,12 @@ result<model::offset, errc> partition_log::flush_locked() {
         }
     }
     if (target > _high_watermark.load()) _high_watermark.store(target);
+    if (_first_unstable.load() != txn_tracker::none) {
+        // Transactions whose marker just became durable are stable now.
+        std::unique_lock lock(_mutex);
+        _txns.flushed(_high_watermark.load());
+        _first_unstable.store(_txns.first_unstable());
+    }
     return model::offset(_high_watermark.load());
 }
 

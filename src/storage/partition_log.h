@@ -42,10 +42,12 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "model/fundamental.h"
+#include "protocol/control_record.h"
 #include "storage/errc.h"
 #include "storage/file_io.h"
 #include "storage/log_config.h"
 #include "storage/producer_state.h"
+#include "storage/txn_tracker.h"
 
 namespace spdlog {
 class logger;
@@ -80,13 +82,20 @@ public:
     // older than segment_ms, or has a full index. Not fsynced. On a failed write the segment is
     // truncated back and nothing changed (no_space / io_error); the caller's buffer does keep
     // the rewritten fields.
-    // Batches with a producer id (>= 0, not control batches) go through the producer state
-    // first, under the same lock as the write, so concurrent appends cannot race past it
-    // (docs/formats/producer-state.md §1): a stale epoch (invalid_producer_epoch) or a sequence
-    // gap (out_of_order_sequence) refuses the whole append; a single batch that repeats one of
-    // its producer's last five batches is not written again and answers with the original's
-    // offsets (append_result::duplicate). Those offsets may still be above the high watermark:
-    // the caller waits for them to be durable exactly as for a fresh append.
+    // Batches with a producer id (>= 0) go through the producer state first, under the same lock
+    // as the write, so concurrent appends cannot race past it (docs/formats/producer-state.md
+    // §1): a stale epoch (invalid_producer_epoch), a sequence gap (out_of_order_sequence) or a
+    // non-transactional batch while its producer's transaction is open (invalid_txn_state)
+    // refuses the whole append; a single batch that repeats one of its producer's last five
+    // batches is not written again and answers with the original's offsets
+    // (append_result::duplicate). Those offsets may still be above the high watermark: the caller
+    // waits for them to be durable exactly as for a fresh append.
+    // A transactional batch opens its producer's transaction if none is open. A transaction
+    // marker (control batch, protocol/control_record.h) ends it: a stale producer epoch
+    // (invalid_producer_epoch) or coordinator epoch (transaction_coordinator_fenced) refuses the
+    // append; an ABORT of an open transaction goes into the segment's transaction index
+    // (segment-files.md §11). A control batch of an unknown type is stored and otherwise
+    // ignored, as Kafka does.
     result<append_result, errc> append(mutable_bytes_view batches, model::leader_epoch epoch);
 
     // fsyncs every segment with unsynced data, writes their pending index entries, then moves
@@ -100,6 +109,17 @@ public:
     // Everything below is durable (fsynced). Never decreases.
     model::offset high_watermark() const { return model::offset(_high_watermark.load()); }
     bool has_unflushed_data() const { return _log_end.load() > _high_watermark.load(); }
+    // The last stable offset, up to which read_committed consumers read: the high watermark, or
+    // the first offset of the earliest transaction that is still open or whose marker is not
+    // yet below the high watermark, whichever is lower (never below the log start). Never
+    // decreases. Lock-free; may lag behind a concurrent flush by a moment (too low, never too
+    // high).
+    model::offset last_stable_offset() const;
+    // The aborted transactions a fetch of [start, upper) must report (Kafka's rule): those with
+    // last_offset >= start and first_offset < upper, by ascending first_offset. No I/O: takes
+    // the append lock shared to walk the segments' in-memory transaction indexes.
+    std::vector<aborted_transaction> aborted_transactions(model::offset start,
+                                                          model::offset upper) const;
 
     // Whole batches, exactly as stored, starting with the batch that contains `start` and
     // ending before the first batch whose last offset is >= `upper` (callers pass the high
@@ -170,9 +190,9 @@ public:
     // same base offset, lastOffsetDelta, producer id/epoch/base sequence and compression; a batch
     // that loses all records is dropped unless it is the last batch of its segment, which then
     // stays as an empty batch (so the segment keeps its end offset). Kept unchanged: control and
-    // transactional batches (without a transaction index storage cannot tell aborted records
-    // from committed ones, so they neither drop nor supersede anything), batches whose
-    // maxTimestamp is newer than now_ms - min_compaction_lag_ms, records without a key, and
+    // transactional batches (the cleaner does not consult the transaction index, so it cannot
+    // tell aborted records from committed ones: they neither drop nor supersede anything), batches
+    // whose maxTimestamp is newer than now_ms - min_compaction_lag_ms, records without a key, and
     // batches whose records do not decode. A tombstone (null value) that is the latest record of
     // its key is dropped once its batch's maxTimestamp is older than now_ms -
     // delete_retention_ms (Kafka uses the segment's modification time instead).
@@ -208,12 +228,26 @@ private:
     void write_close_snapshot();
     // The producer checks of append() for `batches`, which would land at `log_end`: the entries
     // to store once the write succeeded, or the duplicate's answer. REQUIRES: _mutex exclusive.
+    // Transactions the append starts and ends go to `txn_changes`, in order.
     struct staged_producer {
         producer_id id;
         producer_entry entry;
     };
     result<std::optional<append_result>, errc> stage_producers(
-        bytes_view batches, int64_t log_end, std::vector<staged_producer>& staged) const;
+        bytes_view batches, int64_t log_end, std::vector<staged_producer>& staged,
+        std::vector<txn_change>& txn_changes) const;
+    // The marker in the control batch `h` at `position` of `f`; nullopt for an unknown type.
+    static result<std::optional<protocol::txn_marker>, errc> read_marker(
+        const file& f, uint64_t position, const protocol::batch_header& h);
+    // Recovery of the transaction indexes (log_transactions.cc), around load_producer_state():
+    // load_txn_indexes() reads each segment's file, drops entries past the segment's end and
+    // rebuilds damaged ones (`damaged`, by segment position) from the log; persist_txn_indexes()
+    // rewrites the files whose entries changed. REQUIRES: inside recover(), segments in place.
+    result<void, errc> load_txn_indexes();
+    result<void, errc> rebuild_txn_indexes(const std::vector<bool>& damaged);
+    result<void, errc> persist_txn_indexes();
+    // After a marker replayed from `seg` ended a transaction. REQUIRES: inside recover().
+    void replay_txn_change(segment& seg, const txn_change& change);
     int64_t wall_now_ms() const;
     result<void, errc> write_checkpoint(model::offset recovery_point);
     result<model::offset, errc> flush_locked();  // REQUIRES: _flush_mutex
@@ -252,6 +286,7 @@ private:
     bool _dir_dirty = false;                          // GUARDED_BY(_mutex): files created
     std::optional<timestamp_offset> _max_timestamp;   // GUARDED_BY(_mutex)
     producer_state _producers;                        // GUARDED_BY(_mutex)
+    txn_tracker _txns;                                // GUARDED_BY(_mutex)
     // Snapshots taken at rolls (the state as of the new segment's base), written by the next
     // flush, off the append path.
     struct pending_snapshot {
@@ -271,6 +306,8 @@ private:
     std::atomic<int64_t> _log_start{0};
     std::atomic<int64_t> _log_end{0};
     std::atomic<int64_t> _high_watermark{0};
+    // _txns.first_unstable(), stored under _mutex whenever it changes, for last_stable_offset().
+    std::atomic<int64_t> _first_unstable{txn_tracker::none};
     std::atomic<uint64_t> _size_bytes{0};
     std::atomic<bool> _closed{false};
     std::atomic<bool> _failed{false};  // a failed fsync or undo: refuse writes until reopened

@@ -27,6 +27,7 @@ segment::segment(std::filesystem::path dir, model::offset base_offset, segment_f
       log_path(dir / format::segment_file_name(base_offset, format::log_suffix)),
       index_path(dir / format::segment_file_name(base_offset, format::index_suffix)),
       timeindex_path(dir / format::segment_file_name(base_offset, format::timeindex_suffix)),
+      txnindex_path(dir / format::segment_file_name(base_offset, format::txnindex_suffix)),
       files(std::move(f)),
       end(base_offset),
       offsets(base_offset, max_entries(config.segment_index_bytes, format::offset_entry_size)),
@@ -47,9 +48,19 @@ result<segment_files, errc> segment::open_files(file_io& io, const std::filesyst
     return segment_files{std::move(*log), std::move(*index), std::move(*timeindex)};
 }
 
+result<std::shared_ptr<file>, errc> segment::open_txnindex(file_io& io,
+                                                           const std::filesystem::path& dir,
+                                                           model::offset base) {
+    auto f =
+        io.open(dir / format::segment_file_name(base, format::txnindex_suffix), open_mode::create);
+    if (!f) return fail(f.error());
+    return std::shared_ptr<file>(std::move(*f));
+}
+
 result<void, errc> segment::remove_files(file_io& io, const std::filesystem::path& dir,
                                          model::offset base) {
-    for (auto suffix : {format::index_suffix, format::timeindex_suffix, format::log_suffix}) {
+    for (auto suffix : {format::index_suffix, format::timeindex_suffix, format::txnindex_suffix,
+                        format::log_suffix}) {
         auto r = io.remove(dir / format::segment_file_name(base, suffix));
         if (!r) return r;
     }

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "base/result.h"
 #include "model/fundamental.h"
@@ -38,7 +39,11 @@ public:
     // Opens (creating when missing) the three files of the segment at `base`.
     static result<segment_files, errc> open_files(file_io& io, const std::filesystem::path& dir,
                                                   model::offset base);
-    // Removes the three files (missing ones are fine).
+    // Opens (creating when missing) the segment's transaction index (§11).
+    static result<std::shared_ptr<file>, errc> open_txnindex(file_io& io,
+                                                             const std::filesystem::path& dir,
+                                                             model::offset base);
+    // Removes the segment's files, the .log last (missing ones are fine).
     static result<void, errc> remove_files(file_io& io, const std::filesystem::path& dir,
                                            model::offset base);
 
@@ -60,6 +65,7 @@ public:
     const std::filesystem::path log_path;
     const std::filesystem::path index_path;
     const std::filesystem::path timeindex_path;
+    const std::filesystem::path txnindex_path;
     const segment_files files;
 
     // Guarded by partition_log::_mutex.
@@ -72,6 +78,15 @@ public:
     std::optional<std::chrono::milliseconds> first_append_at;
     bool dirty = false;  // has bytes or index entries not yet fsynced
     bool sealed = false;
+
+    // Transaction index (§11), guarded by partition_log::_mutex: the aborted transactions whose
+    // marker is in this segment, in marker order, all of them written to `txnindex`. The file is
+    // created at the segment's first ABORT marker; a compacted copy of the segment shares it
+    // (compaction keeps markers and offsets, so the entries stay right).
+    std::vector<format::txn_index_entry> aborted;
+    std::shared_ptr<file> txnindex;
+    bool txn_unsynced = false;  // entries written since the file's last fsync
+    bool txn_rewrite = false;   // recovery only: `aborted` differs from the file
 
     // Guarded by partition_log::_flush_mutex: index entries already in the files.
     size_t offsets_written = 0;

@@ -24,6 +24,8 @@ std::optional<segment_file> parse_segment_file_name(std::string_view name) {
         kind = file_kind::index;
     } else if (suffix == timeindex_suffix) {
         kind = file_kind::timeindex;
+    } else if (suffix == txnindex_suffix) {
+        kind = file_kind::txnindex;
     } else {
         return std::nullopt;
     }
@@ -79,6 +81,40 @@ decoded_checkpoint decode_checkpoint(bytes_view data) {
     d.status = checkpoint_status::ok;
     d.value = {model::offset(start), model::offset(recovery)};
     return d;
+}
+
+bytes encode_txn_entries(std::span<const txn_index_entry> entries) {
+    bytes out(entries.size() * txn_entry_size);
+    uint8_t* p = out.data();
+    for (const auto& e : entries) {
+        store_be<int16_t>(p, txn_entry_version);
+        store_be<int64_t>(p + 2, e.producer_id());
+        store_be<int64_t>(p + 10, e.first_offset());
+        store_be<int64_t>(p + 18, e.last_offset());
+        store_be<int64_t>(p + 26, e.last_stable_offset());
+        p += txn_entry_size;
+    }
+    return out;
+}
+
+std::optional<std::vector<txn_index_entry>> decode_txn_index(bytes_view data) {
+    if (data.size() % txn_entry_size != 0) return std::nullopt;
+    std::vector<txn_index_entry> out;
+    out.reserve(data.size() / txn_entry_size);
+    int64_t previous_last = -1;
+    for (const uint8_t* p = data.data(); p != data.data() + data.size(); p += txn_entry_size) {
+        if (load_be<int16_t>(p) != txn_entry_version) return std::nullopt;
+        txn_index_entry e{
+            model::producer_id(load_be<int64_t>(p + 2)), model::offset(load_be<int64_t>(p + 10)),
+            model::offset(load_be<int64_t>(p + 18)), model::offset(load_be<int64_t>(p + 26))};
+        if (e.producer_id() < 0 || e.first_offset() < 0 || e.first_offset > e.last_offset ||
+            e.last_offset() <= previous_last || e.last_stable_offset() < 0) {
+            return std::nullopt;
+        }
+        previous_last = e.last_offset();
+        out.push_back(e);
+    }
+    return out;
 }
 
 }  // namespace fjord::storage::format

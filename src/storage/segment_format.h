@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/bytes.h"
 #include "model/fundamental.h"
@@ -17,6 +19,7 @@ namespace fjord::storage::format {
 inline constexpr std::string_view log_suffix = ".log";
 inline constexpr std::string_view index_suffix = ".index";
 inline constexpr std::string_view timeindex_suffix = ".timeindex";
+inline constexpr std::string_view txnindex_suffix = ".txnindex";  // §11
 inline constexpr std::string_view tmp_suffix = ".tmp";
 inline constexpr std::string_view checkpoint_name = "partition.checkpoint";
 // §9: a compacted copy of a segment file is written as "<name>.cleaned", renamed to
@@ -27,7 +30,7 @@ inline constexpr size_t base_offset_digits = 20;
 
 std::string segment_file_name(model::offset base, std::string_view suffix);
 
-enum class file_kind { log, index, timeindex };
+enum class file_kind { log, index, timeindex, txnindex };
 struct segment_file {
     model::offset base;
     file_kind kind;
@@ -69,5 +72,23 @@ struct decoded_checkpoint {
     checkpoint value;
 };
 decoded_checkpoint decode_checkpoint(bytes_view data);
+
+// §11: `.txnindex`, the aborted transactions whose ABORT marker is in the segment.
+inline constexpr size_t txn_entry_size = 34;
+inline constexpr int16_t txn_entry_version = 0;
+
+struct txn_index_entry {
+    model::producer_id producer_id;
+    model::offset first_offset;  // the transaction's first offset
+    model::offset last_offset;   // its ABORT marker's offset
+    // The last stable offset right after the abort: the first offset of the earliest transaction
+    // still open then (of another producer), or last_offset + 1.
+    model::offset last_stable_offset;
+    bool operator==(const txn_index_entry&) const = default;
+};
+bytes encode_txn_entries(std::span<const txn_index_entry> entries);
+// nullopt: damaged (size not a multiple of 34, a version other than 0, or an entry breaking §11's
+// rules: negative producer id, first offset > last offset, last offsets not increasing).
+std::optional<std::vector<txn_index_entry>> decode_txn_index(bytes_view data);
 
 }  // namespace fjord::storage::format

@@ -91,7 +91,8 @@ result<void, errc> finish_interrupted_swaps(file_io& io, const std::filesystem::
         if (!n.ends_with(format::swap_suffix)) continue;
         auto f =
             format::parse_segment_file_name(n.substr(0, n.size() - format::swap_suffix.size()));
-        if (!f) continue;  // not ours: ignored like any other unknown file
+        // Not ours (compaction keeps the .txnindex in place): ignored like any other unknown file.
+        if (!f || f->kind == format::file_kind::txnindex) continue;
         if (f->kind == format::file_kind::log) {
             committed.insert(f->base());
         } else {

@@ -5,7 +5,9 @@ and Fetch v4 (both non-flexible), record batch v2 building and walking, CRC-32C,
 coordinator's APIs at non-flexible versions (FindCoordinator v0-2, JoinGroup v0-5, SyncGroup v0-3,
 Heartbeat v0-3, LeaveGroup v0, OffsetCommit v2, OffsetFetch v1, DescribeGroups v0, ListGroups v0,
 DeleteGroups v0) with the consumer protocol's subscription and assignment blobs, InitProducerId
-v0-5 and Metadata v1's broker list. Layouts follow
+v0-5 and Metadata v1's broker list, and the transaction APIs (AddPartitionsToTxn, AddOffsetsToTxn,
+EndTxn, TxnOffsetCommit, DescribeTransactions, ListTransactions; transactional and control batches,
+read_committed Fetch). Layouts follow
 ../shared/kafka-protocol/README.md and message/*.json; integers are big-endian.
 """
 
@@ -348,9 +350,11 @@ def crc32c(data: bytes) -> int:
 
 
 def record_batch(records: list[tuple[bytes | None, bytes | None]], *, base_timestamp: int,
-                 producer_id: int = -1, producer_epoch: int = -1, base_sequence: int = -1) -> bytes:
+                 producer_id: int = -1, producer_epoch: int = -1, base_sequence: int = -1,
+                 transactional: bool = False, control: bool = False) -> bytes:
     """An uncompressed magic-2 batch of (key, value) records with a correct CRC; an idempotent
-    producer's when `producer_id` >= 0."""
+    producer's when `producer_id` >= 0, part of a transaction when `transactional` (attribute
+    bit 4), a control batch when `control` (bit 5)."""
     body = bytearray()
     for delta, (key, value) in enumerate(records):
         rec = i8(0) + varint(0) + varint(delta)
@@ -359,7 +363,7 @@ def record_batch(records: list[tuple[bytes | None, bytes | None]], *, base_times
         rec += varint(0)  # headers
         body += varint(len(rec)) + rec
     after_crc = (
-        i16(0)  # attributes
+        i16((BATCH_TRANSACTIONAL if transactional else 0) | (BATCH_CONTROL if control else 0))
         + i32(len(records) - 1)
         + i64(base_timestamp)
         + i64(base_timestamp)
@@ -373,6 +377,12 @@ def record_batch(records: list[tuple[bytes | None, bytes | None]], *, base_times
     return i64(0) + i32(len(after_length)) + after_length
 
 
+BATCH_TRANSACTIONAL = 0x10
+BATCH_CONTROL = 0x20
+CONTROL_ABORT = 0
+CONTROL_COMMIT = 1
+
+
 @dataclass
 class BatchInfo:
     base_offset: int
@@ -380,10 +390,23 @@ class BatchInfo:
     attributes: int
     record_count: int
     crc_ok: bool
+    producer_id: int = -1
+    producer_epoch: int = -1
+    base_sequence: int = -1
+    # For a control batch: the type in its record's key (CONTROL_ABORT / CONTROL_COMMIT).
+    control_type: int | None = None
 
     @property
     def compression(self) -> str:
         return COMPRESSION_NAMES.get(self.attributes & 7, f"unknown({self.attributes & 7})")
+
+    @property
+    def is_transactional(self) -> bool:
+        return bool(self.attributes & BATCH_TRANSACTIONAL)
+
+    @property
+    def is_control(self) -> bool:
+        return bool(self.attributes & BATCH_CONTROL)
 
 
 def walk_batches(records: bytes) -> list[BatchInfo]:
@@ -402,8 +425,53 @@ def walk_batches(records: bytes) -> list[BatchInfo]:
         (crc,) = struct.unpack_from(">I", records, pos + 17)
         attributes, last_delta = struct.unpack_from(">hi", records, pos + 21)
         (count,) = struct.unpack_from(">i", records, pos + 57)
+        producer_id, producer_epoch, base_sequence = struct.unpack_from(">qhi", records, pos + 43)
+        control_type = None
+        if attributes & BATCH_CONTROL and count > 0:
+            recs = _decode_records(records[pos + 61 : end], base_offset, 1)
+            key = recs[0][1] if recs else None
+            if key is not None and len(key) >= 4:
+                control_type = struct.unpack(">h", key[2:4])[0]
         out.append(BatchInfo(base_offset, base_offset + last_delta, attributes, count,
-                             crc32c(records[pos + 21 : end]) == crc))
+                             crc32c(records[pos + 21 : end]) == crc, producer_id, producer_epoch,
+                             base_sequence, control_type))
+        pos = end
+    return out
+
+
+def _decode_records(body: bytes, base_offset: int, count: int) -> list[tuple[int, bytes | None, bytes | None]]:
+    """(offset, key, value) of the first `count` records of an uncompressed batch body."""
+    r = Reader(body)
+    out = []
+    for _ in range(count):
+        length = r.varint()
+        end = r.pos + length
+        r.i8()  # attributes
+        r.varint()  # timestamp delta
+        offset_delta = r.varint()
+        klen = r.varint()
+        key = None if klen < 0 else r.take(klen)
+        vlen = r.varint()
+        value = None if vlen < 0 else r.take(vlen)
+        r.pos = end  # headers skipped
+        out.append((base_offset + offset_delta, key, value))
+    return out
+
+
+def data_records(records: bytes) -> list[tuple[int, bytes | None, bytes | None, BatchInfo]]:
+    """(offset, key, value, batch) of every record of the uncompressed, non-control batches in a
+    Fetch `records` blob, in log order."""
+    out = []
+    pos = 0
+    for b in walk_batches(records):
+        (batch_len,) = struct.unpack_from(">i", records, pos + 8)
+        end = pos + 12 + batch_len
+        if not b.is_control:
+            if b.attributes & 7:
+                raise AssertionError(f"batch at {b.base_offset} is compressed ({b.compression})")
+            for off, key, value in _decode_records(records[pos + 61 : end], b.base_offset,
+                                                   b.record_count):
+                out.append((off, key, value, b))
         pos = end
     return out
 
@@ -413,9 +481,10 @@ def walk_batches(records: bytes) -> list[BatchInfo]:
 
 
 def produce_v3_request(correlation_id: int, topic: str, partition: int, records: bytes, *,
-                       acks: int = -1, timeout_ms: int = 10000) -> bytes:
+                       acks: int = -1, timeout_ms: int = 10000,
+                       transactional_id: str | None = None) -> bytes:
     body = (
-        string(None)  # transactional id
+        string(transactional_id)
         + i16(acks)
         + i32(timeout_ms)
         + array([string(topic) + array([i32(partition) + nbytes(records)])])
@@ -443,13 +512,15 @@ def parse_produce_v3(r: Reader) -> dict[tuple[str, int], ProducePartitionResult]
 
 
 def fetch_v4_request(correlation_id: int, topic: str, partition: int, offset: int, *,
-                     max_wait_ms: int = 0, max_bytes: int = 8 * 1024 * 1024) -> bytes:
+                     max_wait_ms: int = 0, max_bytes: int = 8 * 1024 * 1024,
+                     isolation_level: int = 0) -> bytes:
+    """`isolation_level`: 0 read_uncommitted, 1 read_committed."""
     body = (
         i32(-1)  # replica id
         + i32(max_wait_ms)
         + i32(1)  # min bytes
         + i32(max_bytes)
-        + i8(0)  # read uncommitted
+        + i8(isolation_level)
         + array([string(topic) + array([i32(partition) + i64(offset) + i32(max_bytes)])])
     )
     return request(API_FETCH, 4, correlation_id, body)
@@ -460,6 +531,9 @@ class FetchPartitionResult:
     error_code: int
     high_watermark: int
     records: bytes = field(repr=False)
+    last_stable_offset: int = -1
+    # (producer id, first offset) of each aborted transaction in the returned range.
+    aborted_transactions: list[tuple[int, int]] | None = None
 
 
 def parse_fetch_v4(r: Reader) -> dict[tuple[str, int], FetchPartitionResult]:
@@ -469,12 +543,10 @@ def parse_fetch_v4(r: Reader) -> dict[tuple[str, int], FetchPartitionResult]:
         topic = r.string()
         for _ in range(r.i32()):
             p, err, hw = r.i32(), r.i16(), r.i64()
-            r.i64()  # last stable offset
-            aborted = r.i32()
-            for _ in range(max(aborted, 0)):
-                r.i64()
-                r.i64()
-            out[(topic, p)] = FetchPartitionResult(err, hw, r.nbytes() or b"")
+            lso = r.i64()
+            count = r.i32()
+            aborted = None if count < 0 else [(r.i64(), r.i64()) for _ in range(count)]
+            out[(topic, p)] = FetchPartitionResult(err, hw, r.nbytes() or b"", lso, aborted)
     return out
 
 
@@ -968,3 +1040,292 @@ class RawMember:
 
     def leave(self) -> int:
         return self.call(leave_group_v0_request, parse_leave_group_v0, self.group, self.member_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Transactions: FindCoordinator key type 1 (above), AddPartitionsToTxn v0-3, AddOffsetsToTxn v0-3,
+# EndTxn v0-3, TxnOffsetCommit v0-2 (flexible from v3), DescribeTransactions v0 and
+# ListTransactions v0-1 (both flexible from v0). Flexible answers start with the response header
+# v1's tagged fields, which the parsers skip.
+
+API_ADD_PARTITIONS_TO_TXN = 24
+API_ADD_OFFSETS_TO_TXN = 25
+API_END_TXN = 26
+API_TXN_OFFSET_COMMIT = 28
+API_DESCRIBE_TRANSACTIONS = 65
+API_LIST_TRANSACTIONS = 66
+
+COORDINATOR_GROUP = 0
+COORDINATOR_TRANSACTION = 1
+
+ERR_UNKNOWN_TOPIC_OR_PARTITION = 3
+ERR_INVALID_TXN_STATE = 48
+ERR_INVALID_PRODUCER_ID_MAPPING = 49
+ERR_INVALID_TRANSACTION_TIMEOUT = 50
+ERR_CONCURRENT_TRANSACTIONS = 51
+ERR_TRANSACTION_COORDINATOR_FENCED = 52
+ERR_OPERATION_NOT_ATTEMPTED = 55
+ERR_PRODUCER_FENCED = 90
+ERR_TRANSACTIONAL_ID_NOT_FOUND = 105
+
+
+def compact_array(items: list[bytes]) -> bytes:
+    return uvarint(len(items) + 1) + b"".join(items)
+
+
+def _read_compact_string(r: Reader) -> str | None:
+    n = r.uvarint()
+    return None if n == 0 else r.take(n - 1).decode()
+
+
+def _read_compact_count(r: Reader) -> int:
+    n = r.uvarint()
+    return -1 if n == 0 else n - 1
+
+
+def _str(s: str | None, flexible: bool) -> bytes:
+    return compact_string(s) if flexible else string(s)
+
+
+def _arr(items: list[bytes], flexible: bool) -> bytes:
+    return compact_array(items) if flexible else array(items)
+
+
+def _tags(flexible: bool) -> bytes:
+    return EMPTY_TAGS if flexible else b""
+
+
+def _read_str(r: Reader, flexible: bool) -> str | None:
+    return _read_compact_string(r) if flexible else r.string()
+
+
+def _read_count(r: Reader, flexible: bool) -> int:
+    return _read_compact_count(r) if flexible else r.i32()
+
+
+# -- AddPartitionsToTxn v0-3 -------------------------------------------------------------------
+
+
+def add_partitions_to_txn_request(version: int, correlation_id: int, transactional_id: str,
+                                  producer_id: int, producer_epoch: int,
+                                  partitions: dict[str, list[int]]) -> bytes:
+    assert version <= 3, "v4+ batches transactions"
+    flex = version >= 3
+    topics = [_str(t, flex) + _arr([i32(p) for p in ps], flex) + _tags(flex)
+              for t, ps in partitions.items()]
+    body = (_str(transactional_id, flex) + i64(producer_id) + i16(producer_epoch)
+            + _arr(topics, flex) + _tags(flex))
+    return request(API_ADD_PARTITIONS_TO_TXN, version, correlation_id, body, flexible=flex)
+
+
+def parse_add_partitions_to_txn(r: Reader, version: int) -> dict[tuple[str, int], int]:
+    """(topic, partition) -> error code."""
+    flex = version >= 3
+    if flex:
+        r.skip_tags()
+    r.i32()  # throttle
+    out = {}
+    for _ in range(max(_read_count(r, flex), 0)):
+        topic = _read_str(r, flex)
+        for _ in range(max(_read_count(r, flex), 0)):
+            p, err = r.i32(), r.i16()
+            if flex:
+                r.skip_tags()
+            out[(topic, p)] = err
+        if flex:
+            r.skip_tags()
+    if flex:
+        r.skip_tags()
+    _done(r, f"AddPartitionsToTxn v{version}")
+    return out
+
+
+# -- AddOffsetsToTxn v0-3, EndTxn v0-3 ---------------------------------------------------------
+
+
+def add_offsets_to_txn_request(version: int, correlation_id: int, transactional_id: str,
+                               producer_id: int, producer_epoch: int, group_id: str) -> bytes:
+    flex = version >= 3
+    body = (_str(transactional_id, flex) + i64(producer_id) + i16(producer_epoch)
+            + _str(group_id, flex) + _tags(flex))
+    return request(API_ADD_OFFSETS_TO_TXN, version, correlation_id, body, flexible=flex)
+
+
+def end_txn_request(version: int, correlation_id: int, transactional_id: str, producer_id: int,
+                    producer_epoch: int, committed: bool) -> bytes:
+    assert version <= 4, "v5 answers with the new epoch"
+    flex = version >= 3
+    body = (_str(transactional_id, flex) + i64(producer_id) + i16(producer_epoch)
+            + i8(1 if committed else 0) + _tags(flex))
+    return request(API_END_TXN, version, correlation_id, body, flexible=flex)
+
+
+def _parse_throttle_error(r: Reader, version: int, what: str) -> int:
+    """AddOffsetsToTxn and EndTxn (v0-4) answers: throttle_time_ms, error_code."""
+    flex = version >= 3
+    if flex:
+        r.skip_tags()
+    r.i32()
+    error = r.i16()
+    if flex:
+        r.skip_tags()
+    _done(r, f"{what} v{version}")
+    return error
+
+
+def parse_add_offsets_to_txn(r: Reader, version: int) -> int:
+    return _parse_throttle_error(r, version, "AddOffsetsToTxn")
+
+
+def parse_end_txn(r: Reader, version: int) -> int:
+    return _parse_throttle_error(r, version, "EndTxn")
+
+
+# -- TxnOffsetCommit v0-3 ------------------------------------------------------------------------
+
+
+def txn_offset_commit_request(version: int, correlation_id: int, transactional_id: str,
+                              group_id: str, producer_id: int, producer_epoch: int,
+                              offsets: dict[tuple[str, int], int], *, generation_id: int = -1,
+                              member_id: str = "", group_instance_id: str | None = None) -> bytes:
+    assert version <= 3
+    flex = version >= 3
+    by_topic: dict[str, list[bytes]] = {}
+    for (topic, partition), offset in offsets.items():
+        part = i32(partition) + i64(offset)
+        if version >= 2:
+            part += i32(-1)  # committed leader epoch
+        part += _str("", flex) + _tags(flex)
+        by_topic.setdefault(topic, []).append(part)
+    body = _str(transactional_id, flex) + _str(group_id, flex) + i64(producer_id) + i16(producer_epoch)
+    if version >= 3:
+        body += i32(generation_id) + _str(member_id, flex) + _str(group_instance_id, flex)
+    body += _arr([_str(t, flex) + _arr(ps, flex) + _tags(flex) for t, ps in by_topic.items()], flex)
+    body += _tags(flex)
+    return request(API_TXN_OFFSET_COMMIT, version, correlation_id, body, flexible=flex)
+
+
+def parse_txn_offset_commit(r: Reader, version: int) -> dict[tuple[str, int], int]:
+    flex = version >= 3
+    if flex:
+        r.skip_tags()
+    r.i32()  # throttle
+    out = {}
+    for _ in range(max(_read_count(r, flex), 0)):
+        topic = _read_str(r, flex)
+        for _ in range(max(_read_count(r, flex), 0)):
+            p, err = r.i32(), r.i16()
+            if flex:
+                r.skip_tags()
+            out[(topic, p)] = err
+        if flex:
+            r.skip_tags()
+    if flex:
+        r.skip_tags()
+    _done(r, f"TxnOffsetCommit v{version}")
+    return out
+
+
+# -- DescribeTransactions v0, ListTransactions v0-1 ----------------------------------------------
+
+
+@dataclass
+class DescribedTransaction:
+    error_code: int
+    transactional_id: str
+    state: str
+    timeout_ms: int
+    start_time_ms: int
+    producer_id: int
+    producer_epoch: int
+    partitions: dict[str, list[int]]
+
+
+def describe_transactions_request(correlation_id: int, transactional_ids: list[str]) -> bytes:
+    body = compact_array([compact_string(t) for t in transactional_ids]) + EMPTY_TAGS
+    return request(API_DESCRIBE_TRANSACTIONS, 0, correlation_id, body, flexible=True)
+
+
+def parse_describe_transactions(r: Reader) -> dict[str, DescribedTransaction]:
+    r.skip_tags()
+    r.i32()  # throttle
+    out = {}
+    for _ in range(max(_read_compact_count(r), 0)):
+        error = r.i16()
+        tid = _read_compact_string(r)
+        state = _read_compact_string(r)
+        timeout, start, pid, epoch = r.i32(), r.i64(), r.i64(), r.i16()
+        parts = {}
+        for _ in range(max(_read_compact_count(r), 0)):
+            topic = _read_compact_string(r)
+            parts[topic] = sorted(r.i32() for _ in range(max(_read_compact_count(r), 0)))
+            r.skip_tags()
+        r.skip_tags()
+        out[tid] = DescribedTransaction(error, tid, state, timeout, start, pid, epoch, parts)
+    r.skip_tags()
+    _done(r, "DescribeTransactions v0")
+    return out
+
+
+@dataclass
+class ListedTransactions:
+    error_code: int
+    unknown_state_filters: list[str]
+    # transactional id -> (producer id, state)
+    transactions: dict[str, tuple[int, str]]
+
+
+def list_transactions_request(version: int, correlation_id: int, *,
+                              states: list[str] | None = None,
+                              producer_ids: list[int] | None = None,
+                              duration_ms: int = -1) -> bytes:
+    body = (compact_array([compact_string(s) for s in states or []])
+            + compact_array([i64(p) for p in producer_ids or []]))
+    if version >= 1:
+        body += i64(duration_ms)
+    body += EMPTY_TAGS
+    return request(API_LIST_TRANSACTIONS, version, correlation_id, body, flexible=True)
+
+
+def parse_list_transactions(r: Reader, version: int) -> ListedTransactions:
+    r.skip_tags()
+    r.i32()  # throttle
+    error = r.i16()
+    unknown = [_read_compact_string(r) for _ in range(max(_read_compact_count(r), 0))]
+    txns = {}
+    for _ in range(max(_read_compact_count(r), 0)):
+        tid = _read_compact_string(r)
+        pid = r.i64()
+        state = _read_compact_string(r)
+        r.skip_tags()
+        txns[tid] = (pid, state)
+    r.skip_tags()
+    _done(r, f"ListTransactions v{version}")
+    return ListedTransactions(error, unknown, txns)
+
+
+# -- One-shot helpers ------------------------------------------------------------------------------
+
+
+def describe_transactions(bootstrap: str, transactional_ids: list[str]) -> dict[str, DescribedTransaction]:
+    with Connection(bootstrap) as conn:
+        return parse_describe_transactions(
+            conn.roundtrip(describe_transactions_request(1, transactional_ids), 1))
+
+
+def list_transactions(bootstrap: str, version: int = 1, **kwargs) -> ListedTransactions:
+    with Connection(bootstrap) as conn:
+        return parse_list_transactions(
+            conn.roundtrip(list_transactions_request(version, 1, **kwargs), 1), version)
+
+
+def fetch_v4(bootstrap: str, topic: str, partition: int, offset: int, *,
+             isolation_level: int = 0) -> FetchPartitionResult:
+    """One Fetch v4 of one partition; fails on a partition error."""
+    with Connection(bootstrap) as conn:
+        r = conn.roundtrip(fetch_v4_request(1, topic, partition, offset,
+                                            isolation_level=isolation_level), 1)
+        part = parse_fetch_v4(r)[(topic, partition)]
+    if part.error_code != ERR_NONE:
+        raise AssertionError(f"fetch {topic}/{partition}@{offset}: error {part.error_code}")
+    return part

@@ -67,10 +67,12 @@ def test_init_producer_id_hands_out_distinct_ids_with_epoch_zero(broker, version
 
 
 @pytest.mark.parametrize("version", [0, 2, 4])
-def test_transactional_init_producer_id_is_refused_until_transactions_exist(broker, version):
-    r = kw.init_producer_id(broker.bootstrap, version, transactional_id="tx-1")
-    assert (r.error_code, r.producer_id, r.producer_epoch) == (
-        kw.ERR_COORDINATOR_NOT_AVAILABLE, -1, -1)
+def test_transactional_init_producer_id_bumps_the_epoch(broker, version):
+    first = kw.init_producer_id(broker.bootstrap, version, transactional_id="tx-1")
+    again = kw.init_producer_id(broker.bootstrap, version, transactional_id="tx-1")
+    assert (first.error_code, again.error_code) == (kw.ERR_NONE, kw.ERR_NONE)
+    assert first.producer_id >= 0 and again.producer_id == first.producer_id
+    assert (first.producer_epoch, again.producer_epoch) == (0, 1)
     empty = kw.init_producer_id(broker.bootstrap, version, transactional_id="")
     assert empty.error_code == kw.ERR_INVALID_REQUEST
 

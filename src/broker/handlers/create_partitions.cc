@@ -5,8 +5,8 @@
 #include <set>
 
 #include "broker/handlers/handlers.h"
+#include "broker/internal_topic.h"
 #include "broker/kafka_error.h"
-#include "broker/offsets_topic.h"
 
 namespace fjord::broker {
 namespace {

@@ -4,8 +4,8 @@
 
 #include "broker/error_mapping.h"
 #include "broker/handlers/handlers.h"
+#include "broker/internal_topic.h"
 #include "broker/kafka_error.h"
-#include "broker/offsets_topic.h"
 
 namespace fjord::broker {
 namespace {

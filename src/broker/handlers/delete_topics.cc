@@ -1,8 +1,8 @@
 #include "protocol/messages/delete_topics.h"
 
 #include "broker/handlers/handlers.h"
+#include "broker/internal_topic.h"
 #include "broker/kafka_error.h"
-#include "broker/offsets_topic.h"
 
 namespace fjord::broker {
 namespace {

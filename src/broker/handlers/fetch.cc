@@ -134,24 +134,36 @@ private:
         if (!part) return fail_with(kafka_error::unknown_topic_or_partition);
         auto& log = part->log();
         model::offset high_watermark = log.high_watermark();
+        model::offset last_stable = log.last_stable_offset();
         out.high_watermark = high_watermark();
-        out.last_stable_offset = high_watermark();
+        out.last_stable_offset = last_stable();
         out.log_start_offset = log.log_start_offset()();
-        if (_request.isolation_level == read_committed) {
-            out.aborted_transactions.emplace();  // no transactions yet: none aborted
-        }
+        const bool committed_only = _request.isolation_level == read_committed;
+        if (committed_only) out.aborted_transactions.emplace();
         model::offset start(p.fetch_offset);
         if (start < log.log_start_offset() || start > log.log_end_offset()) {
             return fail_with(kafka_error::offset_out_of_range);
         }
-        if (start >= high_watermark || (budget == 0 && _bytes_read > 0)) return out;
+        // read_committed consumers read up to the last stable offset: past it lie records of
+        // transactions whose outcome is not known yet.
+        model::offset upper = committed_only ? last_stable : high_watermark;
+        if (start >= upper || (budget == 0 && _bytes_read > 0)) return out;
         size_t limit = std::min(budget, static_cast<size_t>(std::max(p.partition_max_bytes, 0)));
         // The first partition with data returns at least one whole batch, even past the limits,
         // so a consumer can always make progress (KIP-74).
         bool min_one_batch = _bytes_read == 0;
-        auto read = log.read(start, limit, high_watermark, min_one_batch);
+        auto read = log.read(start, limit, upper, min_one_batch);
         if (!read) {
             return fail_with(to_kafka_error(read.error()));
+        }
+        if (committed_only && !read->data.empty()) {
+            // The aborted transactions that may have records in what is returned (Kafka bounds
+            // them the same way): the consumer drops their records.
+            for (const auto& a : log.aborted_transactions(start, upper)) {
+                auto& entry = out.aborted_transactions->emplace_back();
+                entry.producer_id = a.producer_id();
+                entry.first_offset = a.first_offset();
+            }
         }
         size_t n = read->data.size();
         _bytes_read += n;

@@ -61,5 +61,11 @@ void handle_describe_log_dirs(request_context&& ctx);
 void handle_create_partitions(request_context&& ctx);
 void handle_incremental_alter_configs(request_context&& ctx);
 void handle_init_producer_id(request_context&& ctx);
+void handle_add_partitions_to_txn(request_context&& ctx);
+void handle_add_offsets_to_txn(request_context&& ctx);
+void handle_end_txn(request_context&& ctx);
+void handle_txn_offset_commit(request_context&& ctx);
+void handle_describe_transactions(request_context&& ctx);
+void handle_list_transactions(request_context&& ctx);
 
 }  // namespace fjord::broker

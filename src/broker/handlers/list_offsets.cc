@@ -10,12 +10,13 @@ namespace {
 constexpr int64_t latest_timestamp = -1;
 constexpr int64_t earliest_timestamp = -2;
 constexpr int64_t max_timestamp = -3;  // v7+
+constexpr int8_t read_committed = 1;
 
 using partition_response = protocol::list_offsets_response::list_offsets_partition_response;
 
 partition_response list_partition(const topic_state* topic,
                                   const protocol::list_offsets_request::list_offsets_partition& p,
-                                  int16_t version) {
+                                  int16_t version, bool committed_only) {
     partition_response out;
     out.partition_index = p.partition_index;
     auto part = topic ? topic->find_partition(p.partition_index) : nullptr;
@@ -27,8 +28,9 @@ partition_response list_partition(const topic_state* topic,
     out.leader_epoch = 0;
     switch (p.timestamp) {
         case latest_timestamp:
-            // Only durable data is visible (the high watermark), as consumers see it.
-            out.offset = log.high_watermark()();
+            // Only durable data is visible (the high watermark), as consumers see it; a
+            // read_committed consumer's end is the last stable offset.
+            out.offset = committed_only ? log.last_stable_offset()() : log.high_watermark()();
             return out;
         case earliest_timestamp:
             out.offset = log.log_start_offset()();
@@ -52,7 +54,8 @@ partition_response list_partition(const topic_state* topic,
         out.error_code = code(kafka_error::kafka_storage_error);
         return out;
     }
-    if (*found && (*found)->offset < log.high_watermark()) {
+    auto visible_end = committed_only ? log.last_stable_offset() : log.high_watermark();
+    if (*found && (*found)->offset < visible_end) {
         out.timestamp = (*found)->timestamp();
         out.offset = (*found)->offset();
     }
@@ -70,7 +73,8 @@ void handle_list_offsets(request_context&& ctx) {
         auto& topic_out = response.topics.emplace_back();
         topic_out.name = t.name;
         for (const auto& p : t.partitions) {
-            topic_out.partitions.push_back(list_partition(topic.get(), p, ctx.version()));
+            topic_out.partitions.push_back(list_partition(
+                topic.get(), p, ctx.version(), request->isolation_level == read_committed));
         }
     }
     ctx.respond(response);

@@ -17,18 +17,26 @@ bool partition_exists(const broker_services& services, const std::string& topic,
 }
 
 // The committed offsets a fetch asks for: the listed partitions, or (topics == nullopt) every
-// partition the group has an offset for.
+// partition the group has an offset for. With `require_stable` (v7+, KIP-447), a partition with
+// transactional offsets awaiting their marker answers UNSTABLE_OFFSET_COMMIT: the client retries
+// rather than start from an offset about to change.
 template <typename Topic, typename Partition>
 std::vector<Topic> fetch_group_offsets(const broker_services& services, const std::string& group,
                                        const std::optional<std::vector<std::string>>& topic_names,
-                                       const std::vector<std::vector<int32_t>>& partitions) {
+                                       const std::vector<std::vector<int32_t>>& partitions,
+                                       bool require_stable) {
     std::vector<Topic> out;
-    auto entry = [](int32_t index, const std::optional<coordinator::committed_offset>& c) {
+    auto entry = [&](int32_t index, const std::optional<coordinator::committed_offset>& c) {
         Partition p;
         p.partition_index = index;
         p.committed_offset = c ? c->offset : -1;
         p.committed_leader_epoch = c ? c->leader_epoch : -1;
         p.metadata = c ? c->metadata : "";
+        if (require_stable && !out.empty() &&
+            services.offsets.has_pending_transactional(group, out.back().name, index)) {
+            p.error_code = code(kafka_error::unstable_offset_commit);
+            p.committed_offset = -1;
+        }
         return p;
     };
     if (!topic_names) {
@@ -135,7 +143,7 @@ void handle_offset_fetch(request_context&& ctx) {
         response.topics =
             fetch_group_offsets<protocol::offset_fetch_response::offset_fetch_response_topic,
                                 protocol::offset_fetch_response::offset_fetch_response_partition>(
-                services, request->group_id, names, partitions);
+                services, request->group_id, names, partitions, request->require_stable);
     } else {
         for (const auto& g : request->groups) {
             std::vector<std::vector<int32_t>> partitions;
@@ -145,7 +153,7 @@ void handle_offset_fetch(request_context&& ctx) {
             group_out.topics = fetch_group_offsets<
                 protocol::offset_fetch_response::offset_fetch_response_topics,
                 protocol::offset_fetch_response::offset_fetch_response_partitions>(
-                services, g.group_id, names, partitions);
+                services, g.group_id, names, partitions, request->require_stable);
         }
     }
     ctx.respond(response);

@@ -8,8 +8,8 @@
 
 #include "broker/error_mapping.h"
 #include "broker/handlers/handlers.h"
+#include "broker/internal_topic.h"
 #include "broker/kafka_error.h"
-#include "broker/offsets_topic.h"
 #include "broker/record_append.h"
 #include "broker/request_metrics.h"
 #include "protocol/record_batch.h"

@@ -29,6 +29,12 @@ constexpr handler_entry registry[] = {
     {21, "DeleteRecords", 0, 2, handle_delete_records},
     // From 0: librdkafka before 2.11.1 turns idempotence on only if v0 is advertised.
     {22, "InitProducerId", 0, 5, handle_init_producer_id},
+    // AddPartitionsToTxn 4+ is the broker-to-broker batched form (KIP-890).
+    {24, "AddPartitionsToTxn", 0, 3, handle_add_partitions_to_txn},
+    {25, "AddOffsetsToTxn", 0, 4, handle_add_offsets_to_txn},
+    // EndTxn 5 is KIP-890's epoch bump on every transaction (transactions v2).
+    {26, "EndTxn", 0, 4, handle_end_txn},
+    {28, "TxnOffsetCommit", 0, 4, handle_txn_offset_commit},
     {32, "DescribeConfigs", 1, 4, handle_describe_configs},
     {33, "AlterConfigs", 0, 2, handle_alter_configs},
     {35, "DescribeLogDirs", 1, 4, handle_describe_log_dirs},
@@ -37,6 +43,8 @@ constexpr handler_entry registry[] = {
     {44, "IncrementalAlterConfigs", 0, 1, handle_incremental_alter_configs},
     {47, "OffsetDelete", 0, 0, handle_offset_delete},
     {60, "DescribeCluster", 0, 1, handle_describe_cluster},
+    {65, "DescribeTransactions", 0, 0, handle_describe_transactions},
+    {66, "ListTransactions", 0, 1, handle_list_transactions},
 };
 
 }  // namespace

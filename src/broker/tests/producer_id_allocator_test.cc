@@ -35,8 +35,8 @@ TEST_F(producer_id_allocator_test, try_next_needs_a_reserved_block) {
     EXPECT_FALSE(ids.try_next());
     auto first = ids.next();
     ASSERT_TRUE(first);
-    EXPECT_EQ(*first, storage::producer_id(0));
-    EXPECT_EQ(ids.try_next(), storage::producer_id(1));
+    EXPECT_EQ(*first, model::producer_id(0));
+    EXPECT_EQ(ids.try_next(), model::producer_id(1));
 }
 
 TEST_F(producer_id_allocator_test, ids_never_repeat_across_blocks_and_restarts) {
@@ -64,7 +64,7 @@ TEST_F(producer_id_allocator_test, concurrent_callers_get_distinct_ids) {
     for (int t = 0; t < threads; ++t) {
         workers.emplace_back([&, t] {
             for (int i = 0; i < per_thread; ++i) {
-                auto id = (i % 2) ? ids.try_next() : std::optional<storage::producer_id>();
+                auto id = (i % 2) ? ids.try_next() : std::optional<model::producer_id>();
                 if (!id) {
                     auto blocking = ids.next();
                     ASSERT_TRUE(blocking);

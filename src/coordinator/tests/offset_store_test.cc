@@ -37,6 +37,12 @@ public:
                 break;
         }
     }
+    void append_transactional(int32_t partition, model::producer_id id,
+                              model::producer_epoch epoch, std::vector<log_record> records,
+                              std::function<void(bool durable)> done) override {
+        transactional.emplace_back(id, epoch);
+        append(partition, std::move(records), std::move(done));
+    }
     void complete(size_t index, bool durable) {
         auto done = std::move(calls.at(index).done);
         ASSERT_TRUE(done) << "append " << index << " already completed";
@@ -45,6 +51,8 @@ public:
 
     mode m = mode::durable;
     std::vector<call> calls;
+    // Producer of every transactional append, in order.
+    std::vector<std::pair<model::producer_id, model::producer_epoch>> transactional;
 };
 
 struct store_test : ::testing::Test {
@@ -71,6 +79,80 @@ offset_commit_entry entry(std::string topic, int32_t partition, int64_t offset,
 
 bytes offset_record_key(std::string group, std::string topic, int32_t partition) {
     return records::encode_offset_key({std::move(group), std::move(topic), partition});
+}
+
+// ---- transactional commits (TxnOffsetCommit) ----
+
+struct txn_store_test : store_test {
+    std::vector<errc> commit_txn(offset_store& s, std::string_view group, int64_t producer,
+                                 std::vector<offset_commit_entry> entries) {
+        std::optional<std::vector<errc>> out;
+        s.commit_transactional(group, model::producer_id(producer), model::producer_epoch(2),
+                               std::move(entries),
+                               [&](std::vector<errc> r) { out = std::move(r); });
+        EXPECT_TRUE(out.has_value()) << "commit did not complete inline";
+        return out.value_or(std::vector<errc>{});
+    }
+};
+
+TEST_F(txn_store_test, transactional_offsets_wait_for_the_commit_marker) {
+    auto s = make();
+    ASSERT_EQ(commit_sync(s, "g", {entry("t", 0, 5)}), std::vector<errc>{errc::none});
+    ASSERT_EQ(commit_txn(s, "g", 7, {entry("t", 0, 10), entry("t", 1, 20)}),
+              (std::vector<errc>{errc::none, errc::none}));
+    ASSERT_EQ(log.transactional.size(), 1u);
+    EXPECT_EQ(log.transactional[0].first, model::producer_id(7));
+    EXPECT_EQ(log.transactional[0].second, model::producer_epoch(2));
+    // Pending: invisible, but reported to RequireStable fetches.
+    EXPECT_EQ(s.fetch("g", "t", 0)->offset, 5);
+    EXPECT_FALSE(s.fetch("g", "t", 1));
+    EXPECT_TRUE(s.has_pending_transactional("g", "t", 0));
+    EXPECT_FALSE(s.has_pending_transactional("g", "t", 2));
+
+    // A marker in another partition, or of another producer, changes nothing.
+    int32_t partition = partition_for_group("g", default_offsets_partitions);
+    s.complete_transaction(partition + 1, model::producer_id(7), true);
+    s.complete_transaction(partition, model::producer_id(8), true);
+    EXPECT_EQ(s.fetch("g", "t", 0)->offset, 5);
+
+    s.complete_transaction(partition, model::producer_id(7), true);
+    EXPECT_EQ(s.fetch("g", "t", 0)->offset, 10);
+    EXPECT_EQ(s.fetch("g", "t", 1)->offset, 20);
+    EXPECT_FALSE(s.has_pending_transactional("g", "t", 0));
+}
+
+TEST_F(txn_store_test, abort_marker_drops_transactional_offsets) {
+    auto s = make();
+    ASSERT_EQ(commit_txn(s, "g", 7, {entry("t", 0, 10)}), std::vector<errc>{errc::none});
+    s.complete_transaction(partition_for_group("g", default_offsets_partitions),
+                           model::producer_id(7), false);
+    EXPECT_FALSE(s.fetch("g", "t", 0));
+    EXPECT_FALSE(s.has_pending_transactional("g", "t", 0));
+    EXPECT_TRUE(s.groups().empty());
+}
+
+TEST_F(txn_store_test, failed_transactional_write_leaves_nothing_pending) {
+    auto s = make();
+    log.m = fake_log::mode::fail;
+    EXPECT_EQ(commit_txn(s, "g", 7, {entry("t", 0, 10)}),
+              std::vector<errc>{errc::coordinator_not_available});
+    EXPECT_FALSE(s.has_pending_transactional("g", "t", 0));
+}
+
+TEST_F(txn_store_test, replay_applies_transactional_records_at_their_marker) {
+    auto s = make();
+    auto value = records::encode_offset_value({.offset = 42, .commit_timestamp = 5});
+    s.load_transactional_record(model::producer_id(7), offset_record_key("g", "t", 0), value);
+    s.load_transactional_record(model::producer_id(8), offset_record_key("g", "t", 1), value);
+    EXPECT_FALSE(s.fetch("g", "t", 0));
+    int32_t partition = partition_for_group("g", default_offsets_partitions);
+    s.complete_transaction(partition, model::producer_id(7), true);
+    s.complete_transaction(partition, model::producer_id(8), false);
+    EXPECT_EQ(s.fetch("g", "t", 0)->offset, 42);
+    EXPECT_FALSE(s.fetch("g", "t", 1));
+    // Undecodable records are skipped.
+    s.load_transactional_record(model::producer_id(9), bytes{0, 1}, value);
+    EXPECT_FALSE(s.has_pending_transactional("g", "t", 0));
 }
 
 // ---- commit and fetch ----

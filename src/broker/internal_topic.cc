@@ -1,8 +1,9 @@
-#include "broker/offsets_topic.h"
+#include "broker/internal_topic.h"
 
 #include <chrono>
 
 #include "base/logger.h"
+#include "protocol/control_record.h"
 #include "protocol/record_batch.h"
 
 namespace fjord::broker {
@@ -25,21 +26,22 @@ constexpr size_t replay_read_bytes = 1 << 20;
 }  // namespace
 
 bool is_internal_topic(std::string_view name) {
-    return name == offsets_topic_name;
+    return name == offsets_topic_name || name == transaction_state_topic_name;
 }
 
-offsets_topic::offsets_topic(topic_table& topics, storage::flush_scheduler& flusher)
-    : _topics(topics), _flusher(flusher) {}
+internal_topic::internal_topic(std::string_view name, topic_table& topics,
+                               storage::flush_scheduler& flusher)
+    : _name(name), _topics(topics), _flusher(flusher) {}
 
-result<void, std::string> offsets_topic::ensure_created(int32_t partitions) {
-    if (auto existing = _topics.find(offsets_topic_name)) {
+result<void, std::string> internal_topic::ensure_created(int32_t partitions) {
+    if (auto existing = _topics.find(_name)) {
         if (existing->metadata.partition_count != partitions) {
-            logger()->warn("{} has {} partitions; offsets.topic.num.partitions={} is ignored",
-                           offsets_topic_name, existing->metadata.partition_count, partitions);
+            logger()->warn("{} has {} partitions; the configured {} is ignored", _name,
+                           existing->metadata.partition_count, partitions);
         }
         return {};
     }
-    auto created = _topics.create(new_topic{.name = std::string(offsets_topic_name),
+    auto created = _topics.create(new_topic{.name = _name,
                                             .partitions = partitions,
                                             .replication_factor = 1,
                                             .configs = {{"cleanup.policy", "compact"}}},
@@ -48,8 +50,8 @@ result<void, std::string> offsets_topic::ensure_created(int32_t partitions) {
     return {};
 }
 
-result<void, std::string> offsets_topic::replay(const record_visitor& apply) const {
-    auto topic = _topics.find(offsets_topic_name);
+result<void, std::string> internal_topic::replay(const replay_visitor& visitor) const {
+    auto topic = _topics.find(_name);
     if (!topic) return {};
     size_t records = 0;
     for (const auto& p : topic->partitions) {
@@ -77,23 +79,50 @@ result<void, std::string> offsets_topic::replay(const record_visitor& apply) con
                                             header->base_offset,
                                             protocol::describe(decoded.error())));
                 }
-                for (const auto& r : *decoded) {
-                    if (!r.key) continue;  // not a coordinator record
-                    apply(*r.key, r.value);
-                    ++records;
+                model::producer_id producer(header->producer_id);
+                if (header->is_control()) {
+                    auto marker = protocol::decode_marker(batch);
+                    if (marker && visitor.marker) {
+                        visitor.marker(p->id().partition(), producer,
+                                       marker->type == protocol::control_type::commit);
+                    }
+                } else {
+                    for (const auto& r : *decoded) {
+                        if (!r.key) continue;  // not a coordinator record
+                        if (!header->is_transactional()) {
+                            if (visitor.record) visitor.record(*r.key, r.value);
+                        } else if (visitor.transactional_record) {
+                            visitor.transactional_record(producer, *r.key, r.value);
+                        }
+                        ++records;
+                    }
                 }
                 next = model::offset(header->last_offset() + 1);
                 data = data.subspan(header->size_bytes());
             }
         }
     }
-    logger()->info("replayed {} records from {}", records, offsets_topic_name);
+    logger()->info("replayed {} records from {}", records, _name);
     return {};
 }
 
-void offsets_topic::append(int32_t partition, std::vector<coordinator::log_record> records,
-                           std::function<void(bool durable)> done) {
-    auto topic = _topics.find(offsets_topic_name);
+void internal_topic::append(int32_t partition, std::vector<coordinator::log_record> records,
+                            std::function<void(bool durable)> done) {
+    append_batch(partition, std::move(records), std::nullopt, std::move(done));
+}
+
+void internal_topic::append_transactional(int32_t partition, model::producer_id id,
+                                          model::producer_epoch epoch,
+                                          std::vector<coordinator::log_record> records,
+                                          std::function<void(bool durable)> done) {
+    append_batch(partition, std::move(records), std::pair(id, epoch), std::move(done));
+}
+
+void internal_topic::append_batch(
+    int32_t partition, std::vector<coordinator::log_record> records,
+    std::optional<std::pair<model::producer_id, model::producer_epoch>> producer,
+    std::function<void(bool durable)> done) {
+    auto topic = _topics.find(_name);
     auto target = topic ? topic->find_partition(partition) : nullptr;
     if (!target || records.empty()) {
         done(target != nullptr);
@@ -108,7 +137,15 @@ void offsets_topic::append(int32_t partition, std::vector<coordinator::log_recor
                                  .key = std::move(records[i].key),
                                  .value = std::move(records[i].value)});
     }
-    bytes batch = protocol::build_batch({}, batch_records);
+    protocol::batch_options options;
+    if (producer) {
+        // A coordinator's transactional batch carries no sequence numbers (Kafka's too): the
+        // log checks its epoch only.
+        options.producer_id = producer->first();
+        options.producer_epoch = producer->second();
+        options.transactional = true;
+    }
+    bytes batch = protocol::build_batch(options, batch_records);
     auto appended = target->log().append(batch, model::leader_epoch(0));
     if (!appended) {
         logger()->error("[{}] cannot append coordinator records: {}", target->id(),
