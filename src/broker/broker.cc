@@ -96,6 +96,7 @@ result<void, std::string> broker::start() {
         .offsets = *_offsets,
         .admin = *_admin,
         .producer_ids = *_producer_ids,
+        .offsets_log = *_offsets_topic,
         .transactions = *_transactions,
         .advertised_host =
             _config.advertised_host.empty() ? _config.listen_host : _config.advertised_host,
@@ -136,15 +137,13 @@ result<void, std::string> broker::start() {
     return {};
 }
 
-// The coordinators' state lives in __consumer_offsets (created on first start) and
-// __transaction_state (created by the first transactional producer): replay them into the group
+// The coordinators' state lives in __consumer_offsets and __transaction_state (each created
+// when the first client looks for its coordinator): replay them into the group
 // manager, the offset store and the transaction coordinator before any client can reach them.
 result<void, std::string> broker::start_coordinator() {
-    _offsets_topic = std::make_unique<internal_topic>(offsets_topic_name, *_topics, *_flusher);
-    if (auto r = _offsets_topic->ensure_created(_config.offsets_topic_num_partitions); !r) {
-        return fail(fmt::format("cannot create {}: {}", offsets_topic_name, r.error()));
-    }
-    int32_t partitions = _topics->find(offsets_topic_name)->metadata.partition_count;
+    _offsets_topic = std::make_unique<internal_topic>(
+        offsets_topic_name, _config.offsets_topic_num_partitions, *_topics, *_flusher);
+    int32_t partitions = _offsets_topic->partition_count();
     _timers = std::make_unique<coordinator::threaded_timer_service>();
     _groups = std::make_unique<coordinator::group_manager>(
         coordinator::group_config{

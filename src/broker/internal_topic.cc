@@ -29,20 +29,27 @@ bool is_internal_topic(std::string_view name) {
     return name == offsets_topic_name || name == transaction_state_topic_name;
 }
 
-internal_topic::internal_topic(std::string_view name, topic_table& topics,
+internal_topic::internal_topic(std::string_view name, int32_t partitions, topic_table& topics,
                                storage::flush_scheduler& flusher)
-    : _name(name), _topics(topics), _flusher(flusher) {}
-
-result<void, std::string> internal_topic::ensure_created(int32_t partitions) {
-    if (auto existing = _topics.find(_name)) {
-        if (existing->metadata.partition_count != partitions) {
-            logger()->warn("{} has {} partitions; the configured {} is ignored", _name,
-                           existing->metadata.partition_count, partitions);
-        }
-        return {};
+    : _name(name), _partitions(partitions), _topics(topics), _flusher(flusher) {
+    if (auto existing = _topics.find(_name);
+        existing && existing->metadata.partition_count != partitions) {
+        logger()->warn("{} has {} partitions; the configured {} is ignored", _name,
+                       existing->metadata.partition_count, partitions);
     }
+}
+
+int32_t internal_topic::partition_count() const {
+    auto existing = _topics.find(_name);
+    return existing ? existing->metadata.partition_count : _partitions;
+}
+
+result<void, std::string> internal_topic::ensure_created() {
+    std::lock_guard lock(_create_mutex);
+    if (exists()) return {};
+    logger()->info("creating {} with {} partitions", _name, _partitions);
     auto created = _topics.create(new_topic{.name = _name,
-                                            .partitions = partitions,
+                                            .partitions = _partitions,
                                             .replication_factor = 1,
                                             .configs = {{"cleanup.policy", "compact"}}},
                                   /*validate_only=*/false);

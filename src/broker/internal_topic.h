@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -22,16 +23,22 @@ inline constexpr std::string_view transaction_state_topic_name = "__transaction_
 
 bool is_internal_topic(std::string_view name);
 
+// Created on first use, as Kafka does (a broker that never sees a consumer group or a
+// transaction does not pay for 50 partitions at start-up).
 class internal_topic final : public coordinator::coordinator_log {
 public:
-    internal_topic(std::string_view name, topic_table& topics, storage::flush_scheduler& flusher);
+    // `partitions`: how many to create it with (the *.num.partitions setting).
+    internal_topic(std::string_view name, int32_t partitions, topic_table& topics,
+                   storage::flush_scheduler& flusher);
 
     const std::string& name() const { return _name; }
     bool exists() const { return _topics.find(_name) != nullptr; }
+    // The partitions it has, or will be created with: what coordinators hash keys over.
+    int32_t partition_count() const;
 
-    // Creates the topic if it does not exist yet (compacted, `partitions` partitions).
-    // Blocking (creates and fsyncs the partitions' files).
-    result<void, std::string> ensure_created(int32_t partitions);
+    // Creates the topic (compacted) if it does not exist yet. Blocking (creates and fsyncs the
+    // partitions' files): call it off the network threads. Thread-safe.
+    result<void, std::string> ensure_created();
 
     // What replay() feeds a coordinator, in log order per partition.
     struct replay_visitor {
@@ -60,6 +67,8 @@ private:
                       std::function<void(bool durable)> done);
 
     const std::string _name;
+    const int32_t _partitions;
+    std::mutex _create_mutex;  // one creation at a time
     topic_table& _topics;
     storage::flush_scheduler& _flusher;
 };

@@ -7,6 +7,7 @@
 
 #include "broker/admin_executor.h"
 #include "broker/config.h"
+#include "broker/internal_topic.h"
 #include "broker/producer_id_allocator.h"
 #include "broker/topic_table.h"
 #include "broker/transactions.h"
@@ -26,6 +27,8 @@ struct broker_services {
     coordinator::offset_store& offsets;
     admin_executor& admin;  // where admin requests that block on the disk run
     producer_id_allocator& producer_ids;
+    // __consumer_offsets, created by the first FindCoordinator for a group.
+    internal_topic& offsets_log;
     transaction_service& transactions;
     // The address clients are told to connect to (Metadata, DescribeCluster, FindCoordinator).
     std::string advertised_host;

@@ -94,20 +94,16 @@ transaction_service::transaction_service(const broker_config& config, topic_tabl
                                          coordinator::timer_service& timers,
                                          producer_id_allocator& producer_ids)
     : _config(config),
-      _topics(topics),
-      _log(transaction_state_topic_name, topics, flusher),
+      _log(transaction_state_topic_name, config.transaction_state_log_num_partitions, topics,
+           flusher),
       _markers(topics, flusher, offsets),
       _timers(timers),
       _producer_ids(producer_ids) {}
 
 result<void, std::string> transaction_service::start() {
-    int32_t partitions = _config.transaction_state_log_num_partitions;
-    if (auto existing = _topics.find(transaction_state_topic_name)) {
-        partitions = existing->metadata.partition_count;
-    }
     _coordinator = std::make_unique<coordinator::transaction_coordinator>(
         coordinator::transaction_config{
-            .log_partitions = partitions,
+            .log_partitions = _log.partition_count(),
             .max_timeout = std::chrono::milliseconds(_config.transaction_max_timeout_ms),
             .abort_check_interval =
                 std::chrono::milliseconds(_config.transaction_abort_check_interval_ms),
@@ -129,15 +125,6 @@ result<void, std::string> transaction_service::start() {
     if (!replayed) return fail(replayed.error());
     _coordinator->finish_loading();
     return {};
-}
-
-result<void, std::string> transaction_service::ensure_log() {
-    std::lock_guard lock(_create_mutex);
-    if (_log.exists()) return {};
-    logger()->info("creating {} for the first transactional producer",
-                   transaction_state_topic_name);
-    // The coordinator was built for the configured partition count: the topic gets exactly that.
-    return _log.ensure_created(_config.transaction_state_log_num_partitions);
 }
 
 }  // namespace fjord::broker

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "base/result.h"
@@ -48,19 +47,15 @@ public:
     // Replays __transaction_state (when it exists) into the coordinator and starts it. Blocking.
     result<void, std::string> start();
 
-    // Creates __transaction_state if it does not exist yet. Blocking (creates and fsyncs the
-    // partitions): call it off the network threads. Thread-safe.
-    result<void, std::string> ensure_log();
-    bool log_exists() const { return _log.exists(); }
+    // __transaction_state, created by the first transactional producer (ensure_created()).
+    internal_topic& log() { return _log; }
 
     coordinator::transaction_coordinator& coordinator() { return *_coordinator; }
 
 private:
     const broker_config& _config;
-    topic_table& _topics;
     internal_topic _log;
     transaction_markers _markers;
-    std::mutex _create_mutex;  // one creation at a time
     std::unique_ptr<coordinator::transaction_coordinator> _coordinator;
     coordinator::timer_service& _timers;
     producer_id_allocator& _producer_ids;

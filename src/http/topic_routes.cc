@@ -120,13 +120,15 @@ void add_topic_routes(api_router& router, api_context& context) {
     router.remove(R"(/api/v1/topics/([^/]+))",
                   [&services](const httplib::Request& req) -> result<json_reply, api_error> {
                       std::string name = req.matches[1];
-                      auto topic = find_topic(services.topics, name);
-                      if (!topic) return fail(topic.error());
+                      // Refused by name: whether it exists yet (they are created on first
+                      // use) makes no difference.
                       if (broker::is_internal_topic(name)) {
                           return fail(from_kafka_error(
                               broker::kafka_error::invalid_topic_exception,
                               fmt::format("internal topic '{}' cannot be deleted", name)));
                       }
+                      auto topic = find_topic(services.topics, name);
+                      if (!topic) return fail(topic.error());
                       if (auto r = services.topics.remove(name); !r)
                           return fail(from_topic_error(r.error()));
                       services.offsets.remove_topic(name);

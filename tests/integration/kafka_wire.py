@@ -687,6 +687,14 @@ def parse_find_coordinator(r: Reader, version: int) -> FindCoordinatorResponse:
     return FindCoordinatorResponse(error, node, host, port, message)
 
 
+def find_coordinator(bootstrap: str, key: str, key_type: int = 0,
+                     version: int = 1) -> FindCoordinatorResponse:
+    """One lookup; the first for a group (key type 0) creates __consumer_offsets."""
+    with Connection(bootstrap) as conn:
+        return parse_find_coordinator(
+            conn.roundtrip(find_coordinator_request(version, 1, key, key_type), 1), version)
+
+
 # -- JoinGroup v0-5 ----------------------------------------------------------------------------
 
 

@@ -535,6 +535,7 @@ def test_delete_records_on_a_compacted_topic_is_a_policy_violation(broker):
 
 def test_describe_log_dirs(broker):
     topic = unique_topic("logdirs")
+    assert kw.find_coordinator(broker.bootstrap, "logdirs-group").error_code == 0
     create_topics(broker.bootstrap, {topic: 2})
     produce_records(broker.bootstrap, topic, [(None, b"x" * 1000, 0)])
 

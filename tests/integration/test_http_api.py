@@ -15,6 +15,7 @@ import urllib.request
 import pytest
 from confluent_kafka import TopicPartition
 
+import kafka_wire as kw
 from clients import (DeliveryLog, GroupMember, close_all, consumer, create_topics, flush,
                      list_topics, poll_members, produce_records, producer, unique_topic,
                      wait_until)
@@ -120,6 +121,8 @@ def test_topic_lifecycle_is_seen_by_kafka_clients(broker, api):
     assert configs["retention.ms"]["source"] == "topic"
     assert configs["cleanup.policy"]["source"] == "default"
     assert detail["retention_ms"] == 3600000
+    # The first group lookup creates __consumer_offsets.
+    assert kw.find_coordinator(broker.bootstrap, "some-group").error_code == 0
     names = [t["name"] for t in api.ok("GET", "/api/v1/topics")["topics"]]
     assert topic in names and "__consumer_offsets" in names
     public = [t["name"] for t in api.ok("GET", "/api/v1/topics?internal=false")["topics"]]
@@ -330,6 +333,7 @@ def test_message_errors(broker, api):
                  "key")
     assert_error(api.call("POST", base, {"headers": "x"}), 400, "INVALID_REQUEST", "headers")
     assert_error(api.call("POST", base, raw=b'{"value": '), 400, "INVALID_JSON")
+    assert kw.find_coordinator(broker.bootstrap, "any-group").error_code == 0
     assert_error(api.call("POST", "/api/v1/topics/__consumer_offsets/messages", {"value": "x"}),
                  400, "INVALID_TOPIC_EXCEPTION", "internal")
     api.ok("PATCH", f"/api/v1/topics/{topic}/configs", {"set": {"max.message.bytes": "1000"}})

@@ -1,6 +1,7 @@
 // FindCoordinator: this node coordinates every group and every transactional id. The first
-// lookup of a transactional id creates __transaction_state (on the admin thread: it creates and
-// fsyncs files), as Kafka creates it on first use.
+// lookup of a group creates __consumer_offsets, the first of a transactional id
+// __transaction_state (on the admin thread: it creates and fsyncs files), as Kafka creates them
+// on first use.
 #include "protocol/messages/find_coordinator.h"
 
 #include "base/logger.h"
@@ -18,25 +19,32 @@ struct coordinator_answer {
     std::optional<std::string> error_message;
 };
 
-coordinator_answer lookup(int8_t key_type, const std::string& key, bool log_ready) {
-    if (key_type == key_type_group) return {};
-    if (key_type != key_type_transaction) {
-        return {kafka_error::invalid_request, "unknown coordinator key type"};
+// The internal topic behind a key type; nullptr for an unknown type.
+internal_topic* log_for(broker_services& services, int8_t key_type) {
+    if (key_type == key_type_group) return &services.offsets_log;
+    if (key_type == key_type_transaction) return &services.transactions.log();
+    return nullptr;
+}
+
+coordinator_answer lookup(int8_t key_type, const std::string& key, const internal_topic* log,
+                          bool log_ready) {
+    if (!log) return {kafka_error::invalid_request, "unknown coordinator key type"};
+    if (key_type == key_type_transaction && key.empty()) {
+        return {kafka_error::invalid_request, "empty transactional id"};
     }
-    if (key.empty()) return {kafka_error::invalid_request, "empty transactional id"};
     if (!log_ready) {
-        return {kafka_error::coordinator_not_available,
-                std::string(transaction_state_topic_name) + " cannot be created"};
+        return {kafka_error::coordinator_not_available, log->name() + " cannot be created"};
     }
     return {};
 }
 
 void respond(request_context& ctx, const protocol::find_coordinator_request& request,
              bool log_ready) {
-    const auto& services = *ctx.services;
+    auto& services = *ctx.services;
+    const internal_topic* log = log_for(services, request.key_type);
     protocol::find_coordinator_response response;
     auto fill = [&](auto& out, const std::string& key) {
-        auto answer = lookup(request.key_type, key, log_ready);
+        auto answer = lookup(request.key_type, key, log, log_ready);
         bool ok = answer.error == kafka_error::none;
         out.error_code = code(answer.error);
         out.error_message = answer.error_message;
@@ -56,21 +64,40 @@ void respond(request_context& ctx, const protocol::find_coordinator_request& req
     ctx.respond(response);
 }
 
+void log_creation_failure(const internal_topic& log, const std::string& error) {
+    static auto logger = module_logger("coordinator");
+    logger->error("cannot create {}: {}", log.name(), error);
+}
+
 }  // namespace
+
+void with_offsets_log(request_context&& ctx, void (*body)(request_context&&)) {
+    if (ctx.services->offsets_log.exists()) {
+        body(std::move(ctx));
+        return;
+    }
+    run_on_admin_thread(std::move(ctx), [body](request_context& c) {
+        auto& log = c.services->offsets_log;
+        if (auto created = log.ensure_created(); !created) {
+            log_creation_failure(log, created.error());
+        }
+        body(std::move(c));
+    });
+}
 
 void handle_find_coordinator(request_context&& ctx) {
     auto request = ctx.decode<protocol::find_coordinator_request>();
     if (!request) return;
-    auto& transactions = ctx.services->transactions;
-    if (request->key_type != key_type_transaction || transactions.log_exists()) {
+    internal_topic* log = log_for(*ctx.services, request->key_type);
+    if (!log || log->exists()) {
         respond(ctx, *request, /*log_ready=*/true);
         return;
     }
-    run_on_admin_thread(std::move(ctx), [request = std::move(*request)](request_context& c) {
-        auto created = c.services->transactions.ensure_log();
+    run_on_admin_thread(std::move(ctx), [request = std::move(*request), log](request_context& c) {
+        auto created = log->ensure_created();
         if (!created) {
-            module_logger("transactions")
-                ->error("cannot create {}: {}", transaction_state_topic_name, created.error());
+            module_logger("coordinator")
+                ->error("cannot create {}: {}", log->name(), created.error());
         }
         respond(c, request, created.has_value());
     });

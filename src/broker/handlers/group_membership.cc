@@ -20,9 +20,7 @@ std::string client_host(const net::connection_info& c) {
     return "/" + c.peer.substr(0, colon);
 }
 
-}  // namespace
-
-void handle_join_group(request_context&& ctx) {
+void join_group(request_context&& ctx) {
     auto request = ctx.decode<protocol::join_group_request>();
     if (!request) return;
     coordinator::join_request join{
@@ -62,6 +60,12 @@ void handle_join_group(request_context&& ctx) {
         }
         shared_ctx->respond(response);
     });
+}
+
+}  // namespace
+
+void handle_join_group(request_context&& ctx) {
+    with_offsets_log(std::move(ctx), join_group);
 }
 
 void handle_sync_group(request_context&& ctx) {

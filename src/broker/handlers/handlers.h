@@ -7,7 +7,9 @@
 #include <span>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
+#include "broker/error_mapping.h"
 #include "broker/request_context.h"
 
 namespace fjord::broker {
@@ -30,6 +32,26 @@ void run_on_admin_thread(request_context&& ctx, Work&& work) {
     auto task = std::make_shared<std::pair<request_context, std::decay_t<Work>>>(
         std::move(ctx), std::forward<Work>(work));
     services->admin.submit([task] { task->second(task->first); });
+}
+
+// Runs `body(ctx)` once __consumer_offsets exists: at once, or on the admin thread after
+// creating it. FindCoordinator creates it for clients that look their coordinator up; this
+// covers those that go straight to JoinGroup or a commit. If it cannot be created, `body` runs
+// anyway and its writes fail with COORDINATOR_NOT_AVAILABLE.
+void with_offsets_log(request_context&& ctx, void (*body)(request_context&&));
+
+// The completion of a per-partition offsets operation (commit, delete): each entry's error
+// goes into its response slot, in order, then the response is sent.
+template <typename Response, typename Slot>
+auto fill_slots_then_respond(std::shared_ptr<request_context> state,
+                             std::shared_ptr<Response> response, std::vector<Slot*> slots) {
+    return [state = std::move(state), response = std::move(response),
+            slots = std::move(slots)](std::vector<coordinator::errc> results) {
+        for (size_t i = 0; i < slots.size() && i < results.size(); ++i) {
+            slots[i]->error_code = error_code_of(results[i]);
+        }
+        state->respond(*response);
+    };
 }
 
 std::span<const handler_entry> handler_registry();

@@ -68,7 +68,7 @@ void handle_init_producer_id(request_context&& ctx) {
         // A new transactional id may need a new producer id (a block reservation writes the
         // metadata store) and __transaction_state may not exist yet: both block on the disk.
         run_on_admin_thread(std::move(ctx), [request = std::move(*request)](request_context& c) {
-            if (!c.services->transactions.ensure_log()) {
+            if (!c.services->transactions.log().ensure_created()) {
                 respond_error(c, kafka_error::coordinator_not_available);
                 return;
             }

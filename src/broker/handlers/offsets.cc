@@ -71,9 +71,7 @@ std::optional<std::vector<std::string>> names_of(const std::optional<RequestTopi
     return names;
 }
 
-}  // namespace
-
-void handle_offset_commit(request_context&& ctx) {
+void offset_commit(request_context&& ctx) {
     auto request = ctx.decode<protocol::offset_commit_request>();
     if (!request) return;
     auto& services = *ctx.services;
@@ -120,14 +118,14 @@ void handle_offset_commit(request_context&& ctx) {
         state->respond(*response);
         return;
     }
-    services.offsets.commit(
-        request->group_id, std::move(entries),
-        [state, response, slots = std::move(slots)](std::vector<coordinator::errc> results) {
-            for (size_t i = 0; i < slots.size() && i < results.size(); ++i) {
-                slots[i]->error_code = error_code_of(results[i]);
-            }
-            state->respond(*response);
-        });
+    services.offsets.commit(request->group_id, std::move(entries),
+                            fill_slots_then_respond(state, response, std::move(slots)));
+}
+
+}  // namespace
+
+void handle_offset_commit(request_context&& ctx) {
+    with_offsets_log(std::move(ctx), offset_commit);
 }
 
 void handle_offset_fetch(request_context&& ctx) {
@@ -198,14 +196,8 @@ void handle_offset_delete(request_context&& ctx) {
         state->respond(*response);
         return;
     }
-    services.offsets.delete_offsets(
-        group, std::move(deletions),
-        [state, response, slots = std::move(slots)](std::vector<coordinator::errc> results) {
-            for (size_t i = 0; i < slots.size() && i < results.size(); ++i) {
-                slots[i]->error_code = error_code_of(results[i]);
-            }
-            state->respond(*response);
-        });
+    services.offsets.delete_offsets(group, std::move(deletions),
+                                    fill_slots_then_respond(state, response, std::move(slots)));
 }
 
 }  // namespace fjord::broker

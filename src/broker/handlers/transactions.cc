@@ -88,16 +88,12 @@ void handle_add_offsets_to_txn(request_context&& ctx) {
         respond(ctx, kafka_error::invalid_group_id);
         return;
     }
-    auto offsets = ctx.services->topics.find(offsets_topic_name);
-    if (!offsets) {
-        respond(ctx, kafka_error::coordinator_not_available);
-        return;
-    }
     // The group's offsets partition joins the transaction: its marker there makes the
-    // transaction's offset commits visible.
+    // transaction's offset commits visible. (__consumer_offsets may not exist yet: the group's
+    // own FindCoordinator creates it, with this many partitions.)
     model::topic_partition tp{std::string(offsets_topic_name),
                               model::partition_id(coordinator::partition_for_group(
-                                  request->group_id, offsets->metadata.partition_count))};
+                                  request->group_id, ctx.services->offsets_log.partition_count()))};
     auto state = std::make_shared<request_context>(std::move(ctx));
     coordinator_of(*state).add_partitions(
         request->transactional_id, model::producer_id(request->producer_id),

@@ -16,9 +16,7 @@ namespace {
 // Kafka's group coordinator answers a stale epoch with INVALID_PRODUCER_EPOCH in every version.
 constexpr int16_t never_producer_fenced = std::numeric_limits<int16_t>::max();
 
-}  // namespace
-
-void handle_txn_offset_commit(request_context&& ctx) {
+void txn_offset_commit(request_context&& ctx) {
     auto request = ctx.decode<protocol::txn_offset_commit_request>();
     if (!request) return;
     auto& services = *ctx.services;
@@ -77,12 +75,13 @@ void handle_txn_offset_commit(request_context&& ctx) {
     services.offsets.commit_transactional(
         request->group_id, model::producer_id(request->producer_id),
         model::producer_epoch(request->producer_epoch), std::move(entries),
-        [state, response, slots = std::move(slots)](std::vector<coordinator::errc> results) {
-            for (size_t i = 0; i < slots.size() && i < results.size(); ++i) {
-                slots[i]->error_code = error_code_of(results[i]);
-            }
-            state->respond(*response);
-        });
+        fill_slots_then_respond(state, response, std::move(slots)));
+}
+
+}  // namespace
+
+void handle_txn_offset_commit(request_context&& ctx) {
+    with_offsets_log(std::move(ctx), txn_offset_commit);
 }
 
 }  // namespace fjord::broker
