@@ -62,20 +62,4 @@ clock_type::time_point decode_time(void* opaque) {
         clock_type::duration(static_cast<clock_type::rep>(reinterpret_cast<uintptr_t>(opaque))));
 }
 
-double seconds_between(clock_type::time_point from, clock_type::time_point to) {
-    return std::chrono::duration<double>(to - from).count();
-}
-
-uint64_t micros_between(clock_type::time_point from, clock_type::time_point to) {
-    return std::chrono::duration_cast<std::chrono::microseconds>(to - from).count();
-}
-
-double rate(double amount, double seconds) {
-    return seconds > 0 ? amount / seconds : 0;
-}
-
-std::string millis(uint64_t micros) {
-    return fmt::format("{:.3f}", micros / 1000.0);
-}
-
 }  // namespace fjord::bench

@@ -1,7 +1,7 @@
 #pragma once
 
-// What every fjord-loadgen mode shares: the clock, client settings from the flags, topic
-// set-up and number formatting.
+// What every fjord-loadgen mode shares: client settings from the flags and topic set-up. The
+// clock and number formatting are in report.h, which fjord-peergen shares too.
 
 #include <librdkafka/rdkafka.h>
 
@@ -13,10 +13,9 @@
 
 #include "client.h"
 #include "options.h"
+#include "report.h"
 
 namespace fjord::bench {
-
-using clock_type = std::chrono::steady_clock;
 
 // Bounds each set-up request: metadata, CreateTopics, watermarks, committed offsets.
 inline constexpr std::chrono::seconds admin_timeout{10};
@@ -36,11 +35,5 @@ std::string fresh_group_id(std::string_view mode_name);
 // A time point carried in a librdkafka opaque pointer, so nothing is kept per request.
 void* encode_time(clock_type::time_point t);
 clock_type::time_point decode_time(void* opaque);
-
-double seconds_between(clock_type::time_point from, clock_type::time_point to);
-uint64_t micros_between(clock_type::time_point from, clock_type::time_point to);
-double rate(double amount, double seconds);
-// Microseconds printed as milliseconds with three decimals.
-std::string millis(uint64_t micros);
 
 }  // namespace fjord::bench

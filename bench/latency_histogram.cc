@@ -33,6 +33,14 @@ void latency_histogram::record(uint64_t value) {
     _max = std::max(_max, value);
 }
 
+void latency_histogram::merge(const latency_histogram& other) {
+    for (std::size_t bucket = 0; bucket < bucket_count; ++bucket) {
+        _counts[bucket] += other._counts[bucket];
+    }
+    _count += other._count;
+    _max = std::max(_max, other._max);
+}
+
 uint64_t latency_histogram::percentile(double quantile) const {
     if (_count == 0) {
         return 0;

@@ -16,6 +16,8 @@ namespace fjord::bench {
 class latency_histogram {
 public:
     void record(uint64_t value);
+    // Adds every sample of `other`, as if recorded here.
+    void merge(const latency_histogram& other);
 
     uint64_t count() const { return _count; }
     uint64_t max() const { return _max; }

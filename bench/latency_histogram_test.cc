@@ -56,5 +56,21 @@ TEST(latency_histogram, extreme_values) {
     EXPECT_EQ(h.percentile(1.0), std::numeric_limits<uint64_t>::max());
 }
 
+TEST(latency_histogram, merge_is_recording_both) {
+    latency_histogram a;
+    latency_histogram b;
+    latency_histogram both;
+    for (uint64_t v = 1; v <= 1000; ++v) {
+        (v % 3 == 0 ? a : b).record(v * 7);
+        both.record(v * 7);
+    }
+    a.merge(b);
+    EXPECT_EQ(a.count(), both.count());
+    EXPECT_EQ(a.max(), both.max());
+    for (const double q : {0.0, 0.5, 0.9, 0.99, 1.0}) {
+        EXPECT_EQ(a.percentile(q), both.percentile(q)) << q;
+    }
+}
+
 }  // namespace
 }  // namespace fjord::bench

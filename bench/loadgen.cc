@@ -1,16 +1,19 @@
 // fjord-loadgen: produce or consume a fixed number of messages against any
 // Kafka-API broker with librdkafka and report throughput (and, for produce,
-// per-message latency); or time consumer group rebalances and offset commits
-// (group_join.cc, offset_commit.cc). See bench/README.md.
+// per-message latency), or end-to-end latency at a fixed rate; or time consumer
+// group rebalances and offset commits (group_join.cc, offset_commit.cc). See bench/README.md.
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <random>
+#include <cstdlib>
+#include <memory>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -27,38 +30,6 @@ using namespace std::chrono_literals;
 
 // Without a word from the broker for this long, a consume run gives up.
 constexpr auto consume_idle_limit = 30s;
-
-struct report {
-    std::string label;
-    uint64_t messages = 0;
-    uint64_t bytes = 0;
-    double seconds = 0;
-    const latency_histogram* latency = nullptr;  // produce only, in microseconds
-};
-
-void print_report(const report& r, const options& opts) {
-    const double msgs_per_s = rate(static_cast<double>(r.messages), r.seconds);
-    const double mb_per_s = rate(static_cast<double>(r.bytes) / 1e6, r.seconds);
-    const latency_histogram* h = r.latency;
-    if (opts.format == output_format::markdown) {
-        // Columns: test | bytes/message | messages | msg/s | MB/s | p50 | p99 | p99.9 | max (ms).
-        const auto cell = [h](double q) { return h != nullptr ? millis(h->percentile(q)) : "-"; };
-        const uint64_t average_size = r.messages > 0 ? r.bytes / r.messages : 0;
-        fmt::print("| {} | {} | {} | {:.0f} | {:.2f} | {} | {} | {} | {} |\n", r.label,
-                   average_size, r.messages, msgs_per_s, mb_per_s, cell(0.5), cell(0.99),
-                   cell(0.999), h != nullptr ? millis(h->max()) : "-");
-        return;
-    }
-    fmt::print("{}: {} messages, {} bytes in {:.3f} s\n", r.label, r.messages, r.bytes, r.seconds);
-    fmt::print("  throughput: {:.0f} msg/s, {:.2f} MB/s\n", msgs_per_s, mb_per_s);
-    if (h != nullptr) {
-        fmt::print(
-            "  latency (produce() to delivery report): p50 {} ms, p99 {} ms, "
-            "p99.9 {} ms, max {} ms\n",
-            millis(h->percentile(0.5)), millis(h->percentile(0.99)), millis(h->percentile(0.999)),
-            millis(h->max()));
-    }
-}
 
 // Written only from delivery reports, which librdkafka runs inside
 // rd_kafka_poll()/rd_kafka_flush() on the producing thread.
@@ -82,26 +53,23 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
     state.latency.record(micros_between(decode_time(message->_private), clock_type::now()));
 }
 
-// Printable but not trivially compressible, so --compression has work to do.
-std::vector<char> make_payload(uint64_t size) {
-    std::mt19937 rng(42);
-    std::uniform_int_distribution<int> letter(0, 25);
-    std::vector<char> payload(size);
-    for (auto& c : payload) {
-        c = static_cast<char>('a' + letter(rng));
-    }
-    return payload;
+// Transaction calls return an error object the caller owns.
+void check_txn(rd_kafka_error_t* error, std::string_view what) {
+    if (!error) return;
+    std::string message = fmt::format("{} failed: {}", what, rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+    throw client_error(message);
 }
 
-int run_produce(const options& opts) {
-    delivery_state state;
+client_config producer_config(const options& opts, delivery_state& state) {
     auto config = common_config(opts);
     config.set("acks", opts.acks)
         .set("compression.codec", opts.compression)
-        // Idempotence costs an InitProducerId and the broker's sequence checks per batch.
-        .set("enable.idempotence", opts.idempotent ? "true" : "false")
-        // Batch for throughput: wait up to 5 ms to fill batches of up to 1 MB.
-        .set("linger.ms", "5")
+        // Idempotence costs an InitProducerId and the broker's sequence checks per batch;
+        // transactions need it.
+        .set("enable.idempotence", opts.idempotent || opts.transaction_size > 0 ? "true" : "false")
+        // Batch for throughput: wait up to --linger-ms (5) to fill batches of up to 1 MB.
+        .set("linger.ms", std::to_string(opts.linger_ms))
         .set("batch.size", "1000000")
         .set("batch.num.messages", "10000")
         // Let the whole run queue up in memory rather than stall on a full queue.
@@ -113,55 +81,250 @@ int run_produce(const options& opts) {
         .set("allow.auto.create.topics", "false")
         .set_opaque(&state)
         .set_delivery_callback(on_delivery);
-    const auto rk = create_client(RD_KAFKA_PRODUCER, std::move(config));
-    check_reachable(rk.get(), opts.brokers, admin_timeout);
+    return config;
+}
 
-    const auto partitions = ensure_topic(rk.get(), opts);
-    // Connect to the partition leaders now, not inside the first messages' latency.
-    count_messages(rk.get(), opts.topic, partitions, admin_timeout);
+// One producer client and what its delivery reports have told; one per --producers.
+struct producer_slot {
+    delivery_state state;
+    kafka_ptr rk;
+    topic_ptr rkt;
+    uint64_t messages = 0;
+    rd_kafka_resp_err_t flushed = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
 
-    const topic_ptr rkt(rd_kafka_topic_new(rk.get(), opts.topic.c_str(), nullptr));
-    if (!rkt) {
-        throw client_error("cannot use topic " + opts.topic);
+// Produces slot.messages messages round robin over `partitions`, starting at `first`, then
+// flushes. Runs on one thread per slot; librdkafka handles are safe to use from any thread.
+void produce_messages(producer_slot& slot, const std::vector<int32_t>& partitions, size_t first,
+                      std::vector<char>& payload, const options& opts) {
+    const bool transactional = opts.transaction_size > 0;
+    rd_kafka_t* rk = slot.rk.get();
+    for (uint64_t i = 0; i < slot.messages; ++i) {
+        if (transactional && i % opts.transaction_size == 0) {
+            if (i > 0) check_txn(rd_kafka_commit_transaction(rk, -1), "commit_transaction");
+            check_txn(rd_kafka_begin_transaction(rk), "begin_transaction");
+        }
+        // Round robin rather than librdkafka's sticky partitioner, which would put a
+        // whole burst shorter than its 10 ms stickiness on a single partition.
+        const int32_t partition = partitions[(first + i) % partitions.size()];
+        // Flags 0: librdkafka neither copies nor frees the payload, which outlives the run.
+        while (rd_kafka_produce(slot.rkt.get(), partition, 0, payload.data(), payload.size(),
+                                nullptr, 0, encode_time(clock_type::now())) != 0) {
+            const auto err = rd_kafka_last_error();
+            if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                throw client_error(
+                    fmt::format("produce failed after {} messages: {}", i, rd_kafka_err2str(err)));
+            }
+            rd_kafka_poll(rk, 1);
+        }
+        // Serve delivery reports as they arrive so their timestamps are not delayed.
+        rd_kafka_poll(rk, 0);
+    }
+    // Committing flushes the last transaction's messages.
+    if (transactional) check_txn(rd_kafka_commit_transaction(rk, -1), "commit_transaction");
+    // message.timeout.ms bounds how long any message can stay undelivered.
+    slot.flushed = rd_kafka_flush(rk, 60'000);
+}
+
+int run_produce(const options& opts) {
+    const bool transactional = opts.transaction_size > 0;
+    std::vector<std::unique_ptr<producer_slot>> slots;
+    std::vector<int32_t> partitions;
+    for (int32_t p = 0; p < opts.producers; ++p) {
+        auto slot = std::make_unique<producer_slot>();
+        // The first producer takes the remainder, so the counts add up to --messages.
+        slot->messages =
+            opts.messages / opts.producers + (p == 0 ? opts.messages % opts.producers : 0);
+        auto config = producer_config(opts, slot->state);
+        if (transactional) {
+            config.set("transactional.id", fmt::format("fjord-loadgen-{}", ::getpid()));
+        }
+        slot->rk = create_client(RD_KAFKA_PRODUCER, std::move(config));
+        if (p == 0) {
+            check_reachable(slot->rk.get(), opts.brokers, admin_timeout);
+            partitions = ensure_topic(slot->rk.get(), opts);
+        }
+        // Connect to the partition leaders now, not inside the first messages' latency.
+        count_messages(slot->rk.get(), opts.topic, partitions, admin_timeout);
+        slot->rkt.reset(rd_kafka_topic_new(slot->rk.get(), opts.topic.c_str(), nullptr));
+        if (!slot->rkt) {
+            throw client_error("cannot use topic " + opts.topic);
+        }
+        if (transactional) {
+            check_txn(
+                rd_kafka_init_transactions(
+                    slot->rk.get(),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(admin_timeout).count()),
+                "init_transactions");
+        }
+        slots.push_back(std::move(slot));
     }
     auto payload = make_payload(opts.size);
 
     const auto start = clock_type::now();
+    if (slots.size() == 1) {
+        produce_messages(*slots[0], partitions, 0, payload, opts);
+    } else {
+        // A producer that fails stops the whole tool: its exception ends the process.
+        std::vector<std::thread> threads;
+        for (size_t p = 0; p < slots.size(); ++p) {
+            threads.emplace_back([&, p] {
+                try {
+                    produce_messages(*slots[p], partitions, p, payload, opts);
+                } catch (const client_error& e) {
+                    fmt::print(stderr, "fjord-loadgen: producer {}: {}\n", p, e.what());
+                    std::_Exit(1);
+                }
+            });
+        }
+        for (auto& t : threads) t.join();
+    }
+    const double seconds = seconds_between(start, clock_type::now());
+
+    latency_histogram latency;
+    uint64_t delivered = 0;
+    uint64_t failed = 0;
+    rd_kafka_resp_err_t first_error = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (const auto& slot : slots) {
+        latency.merge(slot->state.latency);
+        delivered += slot->state.delivered;
+        failed += slot->state.failed;
+        if (first_error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            first_error = slot->state.failed > 0 ? slot->state.first_error : slot->flushed;
+        }
+    }
+
+    const std::string acks = opts.acks == "-1" ? "all" : opts.acks;
+    const std::string mode = transactional
+                                 ? fmt::format(" transactions of {}", opts.transaction_size)
+                                 : (opts.idempotent ? " idempotent" : "");
+    const std::string producers =
+        opts.producers > 1 ? fmt::format(" {} producers", opts.producers) : "";
+    print_report({.label = fmt::format("produce acks={}{} {}p {}{}", acks, mode, partitions.size(),
+                                       opts.compression, producers),
+                  .messages = delivered,
+                  .bytes = delivered * opts.size,
+                  .seconds = seconds,
+                  .latency = &latency},
+                 opts.format);
+    if (first_error != RD_KAFKA_RESP_ERR_NO_ERROR || failed > 0 || delivered != opts.messages) {
+        fmt::print(stderr, "error: {} of {} messages delivered; {} failed (first error: {})\n",
+                   delivered, opts.messages, failed, rd_kafka_err2str(first_error));
+        return 1;
+    }
+    return 0;
+}
+
+// A consumer handle reading `partitions` of the topic from `offset`, with nothing committed.
+kafka_ptr assigned_consumer(const options& opts, const std::vector<int32_t>& partitions,
+                            const std::vector<int64_t>& offsets) {
+    auto config = common_config(opts);
+    // rd_kafka_assign needs a consumer group handle, hence a group.id, but nothing is
+    // committed and no group is joined: offsets come from the assignment.
+    config.set("group.id", "fjord-loadgen")
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest");
+    auto rk = create_client(RD_KAFKA_CONSUMER, std::move(config));
+    check_reachable(rk.get(), opts.brokers, admin_timeout);
+    const auto assignment = make_partition_list(opts.topic, partitions, RD_KAFKA_OFFSET_BEGINNING);
+    for (int i = 0; i < assignment->cnt; ++i) {
+        assignment->elems[i].offset = offsets[i];
+    }
+    if (const auto err = rd_kafka_assign(rk.get(), assignment.get());
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw client_error(std::string("assign failed: ") + rd_kafka_err2str(err));
+    }
+    return rk;
+}
+
+int run_latency(const options& opts) {
+    delivery_state state;
+    auto config = producer_config(opts, state);
+    const auto producer = create_client(RD_KAFKA_PRODUCER, std::move(config));
+    check_reachable(producer.get(), opts.brokers, admin_timeout);
+    const auto partitions = ensure_topic(producer.get(), opts);
+    count_messages(producer.get(), opts.topic, partitions, admin_timeout);
+    const topic_ptr rkt(rd_kafka_topic_new(producer.get(), opts.topic.c_str(), nullptr));
+    if (!rkt) {
+        throw client_error("cannot use topic " + opts.topic);
+    }
+
+    // The consumer starts at each partition's current end, so only this run's messages count.
+    std::vector<int64_t> ends;
+    for (const int32_t partition : partitions) {
+        int64_t low = 0;
+        int64_t high = 0;
+        if (const auto err = rd_kafka_query_watermark_offsets(
+                producer.get(), opts.topic.c_str(), partition, &low, &high,
+                static_cast<int>(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(admin_timeout).count()));
+            err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            throw client_error(fmt::format("watermarks of {}/{}: {}", opts.topic, partition,
+                                           rd_kafka_err2str(err)));
+        }
+        ends.push_back(high);
+    }
+    const auto consumer = assigned_consumer(opts, partitions, ends);
+    // Let the consumer connect and start fetching before the clock starts.
+    std::this_thread::sleep_for(1s);
+
+    latency_histogram latency;
+    uint64_t received = 0;
+    uint64_t bytes = 0;
+    auto last_received = clock_type::now();
+    std::thread reader([&] {
+        auto last_progress = clock_type::now();
+        while (received < opts.messages) {
+            const message_ptr message(rd_kafka_consumer_poll(consumer.get(), 100));
+            const auto now = clock_type::now();
+            if (!message || message->err != RD_KAFKA_RESP_ERR_NO_ERROR ||
+                message->len < stamp_size) {
+                if (now - last_progress > consume_idle_limit) break;
+                continue;
+            }
+            latency.record(
+                micros_between(read_stamp(static_cast<const char*>(message->payload)), now));
+            ++received;
+            bytes += message->len + message->key_len;
+            last_progress = last_received = now;
+        }
+    });
+
+    auto payload = make_payload(opts.size);
+    const auto period = std::chrono::duration_cast<clock_type::duration>(
+        std::chrono::duration<double>(1.0 / static_cast<double>(opts.rate)));
+    const auto start = clock_type::now();
     for (uint64_t i = 0; i < opts.messages; ++i) {
-        // Round robin rather than librdkafka's sticky partitioner, which would put a
-        // whole burst shorter than its 10 ms stickiness on a single partition.
-        const int32_t partition = partitions[i % partitions.size()];
-        // Flags 0: librdkafka neither copies nor frees the payload, which outlives the run.
-        while (rd_kafka_produce(rkt.get(), partition, 0, payload.data(), payload.size(), nullptr, 0,
+        std::this_thread::sleep_until(start + i * period);
+        write_stamp(payload.data(), clock_type::now());
+        // F_COPY: the payload buffer is rewritten for the next message.
+        while (rd_kafka_produce(rkt.get(), partitions[i % partitions.size()], RD_KAFKA_MSG_F_COPY,
+                                payload.data(), payload.size(), nullptr, 0,
                                 encode_time(clock_type::now())) != 0) {
             const auto err = rd_kafka_last_error();
             if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 throw client_error(
                     fmt::format("produce failed after {} messages: {}", i, rd_kafka_err2str(err)));
             }
-            rd_kafka_poll(rk.get(), 1);
+            rd_kafka_poll(producer.get(), 1);
         }
-        // Serve delivery reports as they arrive so their timestamps are not delayed.
-        rd_kafka_poll(rk.get(), 0);
+        rd_kafka_poll(producer.get(), 0);
     }
-    // message.timeout.ms bounds how long any message can stay undelivered.
-    const auto flushed = rd_kafka_flush(rk.get(), 60'000);
-    const double seconds = seconds_between(start, clock_type::now());
+    rd_kafka_flush(producer.get(), 60'000);
+    reader.join();
+    rd_kafka_consumer_close(consumer.get());
 
-    const std::string acks = opts.acks == "-1" ? "all" : opts.acks;
-    print_report({.label = fmt::format("produce acks={}{} {}p {}", acks,
-                                       opts.idempotent ? " idempotent" : "", partitions.size(),
-                                       opts.compression),
-                  .messages = state.delivered,
-                  .bytes = state.delivered * opts.size,
-                  .seconds = seconds,
-                  .latency = &state.latency},
-                 opts);
-    if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR || state.failed > 0 ||
-        state.delivered != opts.messages) {
-        fmt::print(stderr, "error: {} of {} messages delivered; {} failed (first error: {})\n",
-                   state.delivered, opts.messages, state.failed,
-                   rd_kafka_err2str(state.failed > 0 ? state.first_error : flushed));
+    print_report({.label = fmt::format("latency {}/s {}p", opts.rate, partitions.size()),
+                  .messages = received,
+                  .bytes = bytes,
+                  .seconds = seconds_between(start, last_received),
+                  .latency = &latency,
+                  .latency_span = "send time to receive time"},
+                 opts.format);
+    if (received < opts.messages || state.failed > 0) {
+        fmt::print(stderr, "error: received {} of {} messages; {} not delivered\n", received,
+                   opts.messages, state.failed);
         return 1;
     }
     return 0;
@@ -226,7 +389,7 @@ int run_consume(const options& opts) {
                   .messages = read,
                   .bytes = bytes,
                   .seconds = seconds},
-                 opts);
+                 opts.format);
     if (read < opts.messages) {
         fmt::print(stderr, "error: read {} of {} messages before giving up\n", read, opts.messages);
         return 1;
@@ -255,6 +418,8 @@ int main(int argc, char** argv) {
                 return run_produce(opts);
             case mode::consume:
                 return run_consume(opts);
+            case mode::latency:
+                return run_latency(opts);
             case mode::group_join:
                 return run_group_join(opts);
             case mode::offset_commit:

@@ -1,22 +1,13 @@
 #include "options.h"
 
 #include <array>
-#include <charconv>
 #include <optional>
 #include <string_view>
 
+#include "parse_int.h"
+
 namespace fjord::bench {
 namespace {
-
-template <typename T>
-std::optional<T> parse_int(std::string_view text, T min, T max) {
-    T value{};
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
-        return std::nullopt;
-    }
-    return value;
-}
 
 std::optional<std::string> parse_acks(std::string_view text) {
     if (text == "0" || text == "1" || text == "-1") {
@@ -39,10 +30,11 @@ bool is_compression(std::string_view text) {
 }
 
 bool is_known_flag(std::string_view flag) {
-    constexpr std::array<std::string_view, 16> known{
-        "--brokers",     "--topic",    "--messages", "--size",       "--acks",   "--partitions",
-        "--compression", "--format",   "--debug",    "--members",    "--rounds", "--heartbeat-ms",
-        "--commit",      "--duration", "--commits",  "--idempotent",
+    constexpr std::array<std::string_view, 20> known{
+        "--brokers",    "--topic",       "--messages",  "--size",       "--acks",
+        "--partitions", "--compression", "--format",    "--debug",      "--members",
+        "--producers",  "--rate",        "--linger-ms", "--rounds",     "--heartbeat-ms",
+        "--commit",     "--duration",    "--commits",   "--idempotent", "--transaction-size",
     };
     for (auto name : known) {
         if (flag == name) {
@@ -60,13 +52,19 @@ usage_error bad_value(std::string_view flag, std::string_view value, std::string
 }  // namespace
 
 const char* usage() {
-    return "usage: fjord-loadgen produce|consume|group-join|offset-commit [flags]\n"
+    return "usage: fjord-loadgen produce|consume|latency|group-join|offset-commit [flags]\n"
            "  --brokers HOST:PORT[,...]  bootstrap servers (default 127.0.0.1:9092)\n"
            "  --topic NAME               topic (default fjord-bench)\n"
            "  --messages N               messages to produce or read (default 100000)\n"
            "  --size BYTES               value size when producing (default 1024)\n"
            "  --acks 0|1|all             producer acks (default 1; -1 means all)\n"
            "  --idempotent[=true|false]  produce: enable.idempotence (needs --acks all)\n"
+           "  --transaction-size N       produce: commit a transaction every N messages (needs\n"
+           "                             --acks all)\n"
+           "  --producers N              produce: producer clients on threads of their own\n"
+           "                             (default 1)\n"
+           "  --rate N                   latency: messages per second (default 10000)\n"
+           "  --linger-ms MS             produce, latency: linger.ms (default 5)\n"
            "  --partitions N             partitions if the topic has to be created\n"
            "                             (default 1; 10 for group-join and offset-commit)\n"
            "  --compression CODEC        none|gzip|snappy|lz4|zstd (default none)\n"
@@ -84,7 +82,7 @@ const char* usage() {
 parse_result parse_options(int argc, char** argv) {
     options opts;
     if (argc < 2) {
-        return usage_error{"missing mode: produce, consume, group-join or offset-commit"};
+        return usage_error{"missing mode: produce, consume, latency, group-join or offset-commit"};
     }
     const std::string_view first = argv[1];
     if (first == "--help" || first == "-h") {
@@ -94,12 +92,14 @@ parse_result parse_options(int argc, char** argv) {
         opts.run_mode = mode::produce;
     } else if (first == "consume") {
         opts.run_mode = mode::consume;
+    } else if (first == "latency") {
+        opts.run_mode = mode::latency;
     } else if (first == "group-join" || first == "offset-commit") {
         opts.run_mode = first == "group-join" ? mode::group_join : mode::offset_commit;
         opts.partitions = 10;
     } else {
         return usage_error{"unknown mode '" + std::string(first) +
-                           "': expected produce, consume, group-join or offset-commit"};
+                           "': expected produce, consume, latency, group-join or offset-commit"};
     }
 
     for (int i = 2; i < argc; ++i) {
@@ -184,6 +184,24 @@ parse_result parse_options(int argc, char** argv) {
                 return bad_value(flag, value, "an integer from 1 to 1000");
             }
             (flag == "--members" ? opts.members : opts.rounds) = *n;
+        } else if (flag == "--producers") {
+            const auto n = parse_int<int32_t>(value, 1, 64);
+            if (!n) {
+                return bad_value(flag, value, "an integer from 1 to 64");
+            }
+            opts.producers = *n;
+        } else if (flag == "--rate") {
+            const auto n = parse_int<uint64_t>(value, 1, 10'000'000);
+            if (!n) {
+                return bad_value(flag, value, "an integer from 1 to 10000000");
+            }
+            opts.rate = *n;
+        } else if (flag == "--linger-ms") {
+            const auto n = parse_int<int32_t>(value, 0, 60'000);
+            if (!n) {
+                return bad_value(flag, value, "an integer from 0 to 60000");
+            }
+            opts.linger_ms = *n;
         } else if (flag == "--heartbeat-ms") {
             // librdkafka wants it below session.timeout.ms, left at its default of 45 s.
             const auto n = parse_int<int32_t>(value, 1, 30'000);
@@ -211,6 +229,12 @@ parse_result parse_options(int argc, char** argv) {
                 return bad_value(flag, value, "a positive integer");
             }
             opts.commits = *n;
+        } else if (flag == "--transaction-size") {
+            const auto n = parse_int<uint64_t>(value, 1, uint64_t{1} << 40);
+            if (!n) {
+                return bad_value(flag, value, "a positive integer");
+            }
+            opts.transaction_size = *n;
         } else if (flag == "--format") {
             if (value == "text") {
                 opts.format = output_format::text;
@@ -223,6 +247,16 @@ parse_result parse_options(int argc, char** argv) {
     }
     if (opts.idempotent && opts.acks != "-1") {
         return usage_error{"--idempotent needs --acks all (librdkafka's rule for idempotence)"};
+    }
+    if (opts.transaction_size > 0 && opts.acks != "-1") {
+        return usage_error{
+            "--transaction-size needs --acks all (librdkafka's rule for transactions)"};
+    }
+    if (opts.transaction_size > 0 && opts.producers > 1) {
+        return usage_error{"--transaction-size works with one producer only"};
+    }
+    if (opts.run_mode == mode::latency && opts.size < 8) {
+        return usage_error{"latency needs --size 8 or more (the send time rides in the value)"};
     }
     return opts;
 }

@@ -6,7 +6,7 @@
 
 namespace fjord::bench {
 
-enum class mode { produce, consume, group_join, offset_commit };
+enum class mode { produce, consume, latency, group_join, offset_commit };
 enum class output_format { text, markdown };
 enum class commit_style { sync, async };
 
@@ -20,6 +20,15 @@ struct options {
     std::string acks = "1";
     // produce: enable.idempotence (needs acks all).
     bool idempotent = false;
+    // produce: records per transaction (a transactional producer commits after every this
+    // many); 0 for no transactions. Needs acks all.
+    uint64_t transaction_size = 0;
+    // produce: producer clients, each on its own thread, sharing --messages between them.
+    int32_t producers = 1;
+    // produce and latency: librdkafka's linger.ms, how long a batch waits for more messages.
+    int32_t linger_ms = 5;
+    // latency: messages per second the producer sends at (fixed rate, not open loop).
+    uint64_t rate = 10'000;
     // Partitions if the topic has to be created: 1 for produce, 10 for the group modes.
     int32_t partitions = 1;
     // A librdkafka compression.codec value: none, gzip, snappy, lz4, zstd.

@@ -113,7 +113,10 @@ run message_rows 9 "produce acks=all" produce --topic "$topic" --messages "$mess
 run message_rows 9 "produce acks=all idempotent" produce --topic "$topic" \
     --messages "$messages" --size "$size" --acks all --idempotent --partitions "$partitions" \
     --compression "$compression"
-run message_rows 9 "consume" consume --topic "$topic" --messages $((3 * messages))
+run message_rows 9 "produce acks=all transactions of 100" produce --topic "$topic" \
+    --messages "$messages" --size "$size" --acks all --transaction-size 100 \
+    --partitions "$partitions" --compression "$compression"
+run message_rows 9 "consume" consume --topic "$topic" --messages $((4 * messages))
 run group_rows 5 "group join/leave" group-join --topic "$group_topic" \
     --partitions "$group_partitions" --members "$members" --rounds "$rounds" \
     --heartbeat-ms "$heartbeat_ms"
