@@ -1,4 +1,5 @@
 // fjord: the broker (`fjord serve`) and the command-line client (src/cli).
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -61,7 +62,21 @@ bool write_port_file(const std::string& path, uint16_t port) {
     return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// Fetch reads land in fresh buffers of up to a partition's max bytes. With glibc's defaults the
+// larger ones are mmapped and every free trims the arena, so each read faulted in and zeroed new
+// pages (43% of the broker's fetch CPU in docs/profile.md). Keeping freed memory for reuse
+// halves the broker's CPU per byte served (consume of 300k x 1 KiB: 154 -> 59 CPU ticks); the
+// price is up to the trim threshold of free memory held per arena (RSS after a produce run:
+// 22 -> 33 MiB).
+void keep_freed_memory_for_reuse() {
+    constexpr int mmap_threshold = 32 << 20;
+    constexpr int trim_threshold = 16 << 20;
+    mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    mallopt(M_TRIM_THRESHOLD, trim_threshold);
+}
+
 int serve(const std::vector<std::string_view>& args) {
+    keep_freed_memory_for_reuse();
     fjord::broker::broker_config config;
     std::string port_file;
     std::string http_port_file;
