@@ -99,18 +99,24 @@ void segment::reset_tracking() {
 }
 
 result<void, errc> segment::write_pending_indexes(bytes_view offset_bytes, size_t offset_count,
-                                                  bytes_view time_bytes, size_t time_count) {
+                                                  bytes_view time_bytes, size_t time_count,
+                                                  bool sync) {
     if (!offset_bytes.empty()) {
         auto r = files.index->pwrite(offset_bytes, offsets_written * format::offset_entry_size);
         if (!r) return r;
-        if (auto s = files.index->fsync(); !s) return s;
         offsets_written = offset_count;
+        indexes_unsynced = true;
     }
     if (!time_bytes.empty()) {
         auto r = files.timeindex->pwrite(time_bytes, times_written * format::time_entry_size);
         if (!r) return r;
-        if (auto s = files.timeindex->fsync(); !s) return s;
         times_written = time_count;
+        indexes_unsynced = true;
+    }
+    if (sync && indexes_unsynced) {
+        if (auto s = files.index->fsync(); !s) return s;
+        if (auto s = files.timeindex->fsync(); !s) return s;
+        indexes_unsynced = false;
     }
     return {};
 }

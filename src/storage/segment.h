@@ -57,9 +57,12 @@ public:
     void reset_tracking();
     bool indexes_full() const { return offsets.full() || times.full(); }
 
-    // Index entries not yet in the files, in file form, and writes them. REQUIRES: flush lock.
+    // Index entries not yet in the files, in file form, and writes them; with `sync`, also
+    // fsyncs whatever of the index files is not durable yet. Index durability only speeds up
+    // recovery (it checks every index it trusts and rebuilds a bad one), so the active segment's
+    // indexes are written unsynced and fsynced once it is sealed. REQUIRES: flush lock.
     result<void, errc> write_pending_indexes(bytes_view offset_bytes, size_t offset_count,
-                                             bytes_view time_bytes, size_t time_count);
+                                             bytes_view time_bytes, size_t time_count, bool sync);
 
     const model::offset base;
     const std::filesystem::path log_path;
@@ -91,6 +94,7 @@ public:
     // Guarded by partition_log::_flush_mutex: index entries already in the files.
     size_t offsets_written = 0;
     size_t times_written = 0;
+    bool indexes_unsynced = false;  // written since their last fsync
 
 private:
     uint32_t _index_interval;
