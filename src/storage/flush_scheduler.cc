@@ -37,9 +37,9 @@ void flush_scheduler::set_on_flushed(flushed_callback cb) {
 }
 
 void flush_scheduler::start() {
-    vassert(!_thread.joinable(), "flush_scheduler started twice");
+    vassert(_threads.empty(), "flush_scheduler started twice");
     process_flush_metrics();  // registered now, so /metrics shows them before the first flush
-    _thread = std::thread([this] { run(); });
+    for (size_t i = 0; i < thread_count; ++i) _threads.emplace_back([this] { run(); });
 }
 
 void flush_scheduler::stop() {
@@ -48,48 +48,66 @@ void flush_scheduler::stop() {
         _stopping = true;
     }
     _wake.notify_all();
-    if (_thread.joinable()) _thread.join();
+    for (auto& t : _threads) {
+        if (t.joinable()) t.join();
+    }
 }
 
 void flush_scheduler::schedule(std::shared_ptr<partition_log> log) {
     {
         std::lock_guard lock(_mutex);
         if (_stopping) return;  // the logs' close() flushes from now on
-        if (!_pending_set.insert(log.get()).second) return;
+        partition_log* key = log.get();
+        if (_flushing.contains(key)) {
+            // Its running flush may have started before this append: flush it once more after.
+            _again.try_emplace(key, std::move(log));
+            return;
+        }
+        if (!_pending_set.insert(key).second) return;
         _pending.push_back(std::move(log));
     }
     _wake.notify_one();
 }
 
-uint64_t flush_scheduler::rounds() const {
+uint64_t flush_scheduler::flushes() const {
     std::lock_guard lock(_mutex);
-    return _rounds;
+    return _flushes;
 }
 
 void flush_scheduler::run() {
-    std::vector<std::shared_ptr<partition_log>> round;
+    auto& m = process_flush_metrics();
     while (true) {
+        std::shared_ptr<partition_log> log;
         {
             std::unique_lock lock(_mutex);
             _wake.wait(lock, [this] { return _stopping || !_pending.empty(); });
-            if (_pending.empty()) return;  // stopping, and everything is flushed
-            round.swap(_pending);
-            _pending_set.clear();
+            // Stopping with nothing queued: a log still being flushed by another thread is
+            // re-queued (if scheduled again) by that thread, which flushes it before it exits.
+            if (_pending.empty()) return;
+            log = std::move(_pending.front());
+            _pending.pop_front();
+            _pending_set.erase(log.get());
+            _flushing.insert(log.get());
         }
-        auto& m = process_flush_metrics();
-        for (auto& log : round) {
-            auto began = std::chrono::steady_clock::now();
-            auto r = log->flush();
-            m.duration.observe(
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
-            m.flushes.inc();
-            if (_on_flushed) _on_flushed(*log, std::move(r));
-        }
-        round.clear();
+        auto began = std::chrono::steady_clock::now();
+        auto r = log->flush();
+        m.duration.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+        m.flushes.inc();
+        if (_on_flushed) _on_flushed(*log, std::move(r));
+        bool requeued = false;
         {
             std::lock_guard lock(_mutex);
-            ++_rounds;
+            ++_flushes;
+            _flushing.erase(log.get());
+            if (auto again = _again.find(log.get()); again != _again.end()) {
+                _pending_set.insert(log.get());
+                _pending.push_back(std::move(again->second));
+                _again.erase(again);
+                requeued = true;
+            }
         }
+        if (requeued) _wake.notify_one();
     }
 }
 

@@ -1,12 +1,15 @@
 // Group commit for partition logs. Appends do not fsync; after an append the caller schedules the
-// log here, and one background thread flushes every scheduled log. Appends that arrive while a
-// round of fsyncs is running are picked up by the next round, so under load one fsync covers
-// many appends and the cost is latency, not throughput.
+// log here, and a few background threads flush the scheduled logs, each log by one thread at a
+// time. Appends that arrive while their log's fsync is running are covered by its next flush, so
+// under load one fsync covers many appends and the cost is latency, not throughput. Different
+// logs are flushed in parallel: an fsync waits for the disk, not a core, and the logs of a
+// multi-partition produce become durable together instead of one after another.
 //
-// The callback set with set_on_flushed runs on the flusher thread after each log's flush, with the
+// The callback set with set_on_flushed runs on a flusher thread after each log's flush, with the
 // new high watermark (or the error); the broker completes the acks=all produce requests whose
-// last offset is below it and wakes fetches waiting for the high watermark. The callback must not
-// block for long: it delays every other log's flush. Each log's flush is counted and timed in
+// last offset is below it and wakes fetches waiting for the high watermark. Callbacks for
+// different logs may run at the same time; those of one log run in order. The callback must not
+// block for long: it delays that thread's next flush. Each log's flush is counted and timed in
 // kafka_log_flushes_total and kafka_log_flush_duration_seconds (docs/metrics.md).
 //
 // Lifecycle: set_on_flushed, then start(); stop() flushes what is pending, then joins. schedule()
@@ -15,10 +18,12 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -48,8 +53,11 @@ public:
     // once. The scheduler keeps the log alive until its flush is done.
     void schedule(std::shared_ptr<partition_log> log);
 
-    // Rounds of flushing done so far (tests, metrics).
-    uint64_t rounds() const;
+    // Log flushes done so far (tests).
+    uint64_t flushes() const;
+
+    // Flusher threads: enough to keep several fsyncs in flight.
+    static constexpr size_t thread_count = 4;
 
 private:
     void run();
@@ -57,11 +65,15 @@ private:
     flushed_callback _on_flushed;
     mutable std::mutex _mutex;
     std::condition_variable _wake;
-    std::vector<std::shared_ptr<partition_log>> _pending;  // GUARDED_BY(_mutex)
-    std::unordered_set<partition_log*> _pending_set;       // GUARDED_BY(_mutex)
-    bool _stopping = false;                                // GUARDED_BY(_mutex)
-    uint64_t _rounds = 0;                                  // GUARDED_BY(_mutex)
-    std::thread _thread;
+    // GUARDED_BY(_mutex): scheduled logs no thread is flushing, oldest first.
+    std::deque<std::shared_ptr<partition_log>> _pending;
+    std::unordered_set<partition_log*> _pending_set;  // GUARDED_BY(_mutex): those in _pending
+    std::unordered_set<partition_log*> _flushing;     // GUARDED_BY(_mutex): being flushed now
+    // GUARDED_BY(_mutex): scheduled again while being flushed; queued when that flush ends.
+    std::unordered_map<partition_log*, std::shared_ptr<partition_log>> _again;
+    bool _stopping = false;  // GUARDED_BY(_mutex)
+    uint64_t _flushes = 0;   // GUARDED_BY(_mutex)
+    std::vector<std::thread> _threads;
 };
 
 }  // namespace fjord::storage
