@@ -47,8 +47,8 @@ std::optional<std::string> policy_violation(const std::vector<protocol::batch_he
     return std::nullopt;
 }
 
-// The answer to one Produce, filled in by each partition (possibly from the flusher thread);
-// the last partition to finish sends it.
+// The answer to one Produce, filled in by each partition (possibly from several flusher threads
+// at once); the last partition to finish sends it.
 struct produce_state {
     explicit produce_state(request_context&& c) : ctx(std::move(c)) {}
 
