@@ -302,7 +302,7 @@ python3 "$repo/bench/peers/summarize.py" --results "$results" --out "$results_di
     --title "Fjord vs NATS JetStream vs Redis Streams, $started" --machine "$machine" \
     --versions "$versions" --params "MESSAGES=$messages LATENCY_MESSAGES=$latency_messages RATE=$rate LATENCY_SIZE=$latency_size IDLE_PARTITIONS=$idle_partitions ROUNDS=$rounds"
 if command -v gnuplot >/dev/null; then
-    gnuplot "$results_dir/$stamp.gp" || log "gnuplot failed"
+    (cd "$results_dir" && gnuplot "$stamp.gp") || log "gnuplot failed"
 fi
 cp "$results" "$results_dir/$stamp.tsv"
 cat "$results_dir/$stamp.md"

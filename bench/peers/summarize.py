@@ -9,6 +9,7 @@ the best peer's median and by the machine's limit where one applies.
 
 import argparse
 import collections
+import os
 import statistics
 
 PEERS = [("nats", "NATS JetStream"), ("redis", "Redis Streams")]
@@ -163,7 +164,8 @@ def main():
     png = args.out + ".png"
     gp = [
         "set terminal pngcairo size 1400,600 font 'sans,10'",
-        f"set output '{png}'",
+        # Relative: gnuplot runs in the results directory, so the script names no machine path.
+        f"set output '{os.path.basename(png)}'",
         "set multiplot layout 1,2 title " + repr(args.title),
         "set style data histogram",
         "set style histogram errorbars gap 1 lw 1",

@@ -1,5 +1,5 @@
 set terminal pngcairo size 1400,600 font 'sans,10'
-set output '/work/main/bench/results/2026-11-22-1429.png'
+set output '2026-11-22-1429.png'
 set multiplot layout 1,2 title 'Fjord vs NATS JetStream vs Redis Streams, 2026-11-22T14:23:00Z'
 set style data histogram
 set style histogram errorbars gap 1 lw 1
