@@ -20,8 +20,9 @@ uint32_t crc32c(bytes_view data, uint32_t crc = 0);
 // Table-driven (slicing-by-8), any CPU. Exposed for tests and benchmarks.
 uint32_t crc32c_portable(bytes_view data, uint32_t crc = 0);
 
-// The SSE4.2 `crc32` instruction. REQUIRES: crc32c_hardware_available(); on other CPUs (or
-// non-x86 builds) it falls back to the portable code rather than faulting.
+// The SSE4.2 `crc32` instruction; inputs from 128 bytes run three interleaved chains joined with
+// PCLMULQDQ when the CPU has it. REQUIRES: crc32c_hardware_available(); on other CPUs (or non-x86
+// builds) it falls back to the portable code rather than faulting.
 uint32_t crc32c_hardware(bytes_view data, uint32_t crc = 0);
 
 bool crc32c_hardware_available();
