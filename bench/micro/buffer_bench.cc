@@ -1,6 +1,7 @@
-// What a request frame or a fetch read buffer costs before any data is in it. The broker reads a
-// large request into `std::make_shared<bytes>(size)`, which zero-fills every byte first
-// (docs/profile.md, produce finding 1); make_shared_for_overwrite skips that.
+// What a request frame or a fetch read buffer costs before any data is in it. The broker used to
+// read a large request into `std::make_shared<bytes>(size)`, which zero-fills every byte first
+// (docs/profile.md, F4); it now uses shared_buffer::for_overwrite (make_shared_for_overwrite),
+// which skips that.
 #include <benchmark/benchmark.h>
 
 #include <memory>

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -36,6 +37,40 @@ struct shared_bytes {
     }
     size_t size() const { return view.size(); }
     bool empty() const { return view.empty(); }
+};
+
+// A fixed-size, writable byte buffer with shared ownership: copies share the same bytes (like a
+// shared_ptr, constness is shallow). Allocated in one piece without zeroing, for memory that is
+// overwritten right away (a request frame read from a socket). Default-constructed: empty, owns
+// nothing.
+class shared_buffer {
+public:
+    shared_buffer() = default;
+
+    // `n` bytes of indeterminate value.
+    static shared_buffer for_overwrite(size_t n) {
+        return shared_buffer(std::make_shared_for_overwrite<uint8_t[]>(n), n);
+    }
+    static shared_buffer copy_of(bytes_view b) {
+        auto out = for_overwrite(b.size());
+        if (!b.empty()) std::memcpy(out.data(), b.data(), b.size());
+        return out;
+    }
+
+    uint8_t* data() const { return _data.get(); }
+    size_t size() const { return _size; }
+    bytes_view view() const { return {_data.get(), _size}; }
+    mutable_bytes_view mutable_view() const { return {_data.get(), _size}; }
+    // The owner to give views into this buffer (shared_bytes, protocol::reader).
+    std::shared_ptr<const void> owner() const { return _data; }
+    explicit operator bool() const { return _data != nullptr; }
+
+private:
+    shared_buffer(std::shared_ptr<uint8_t[]> data, size_t size)
+        : _data(std::move(data)), _size(size) {}
+
+    std::shared_ptr<uint8_t[]> _data;
+    size_t _size = 0;
 };
 
 // An ordered chain of fragments. Appending a fragment never copies it.

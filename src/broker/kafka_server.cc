@@ -36,9 +36,9 @@ kafka_server::kafka_server(broker_services& services) : _services(services) {
     register_request_metrics();
 }
 
-void kafka_server::handle(const net::connection_info& connection, std::shared_ptr<bytes> frame,
+void kafka_server::handle(const net::connection_info& connection, shared_buffer frame,
                           net::responder responder) {
-    protocol::reader in(frame, bytes_view(*frame));
+    protocol::reader in(frame.owner(), frame.view());
     protocol::request_header_info header;
     if (!protocol::decode_request_header(in, header)) {
         responder.close_connection("malformed request header");

@@ -12,7 +12,7 @@ public:
     // Registers the request metrics, so they are on /metrics before the first request.
     explicit kafka_server(broker_services& services);
 
-    void handle(const net::connection_info& connection, std::shared_ptr<bytes> frame,
+    void handle(const net::connection_info& connection, shared_buffer frame,
                 net::responder responder) override;
 
 private:

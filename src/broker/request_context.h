@@ -20,8 +20,8 @@ struct request_context {
     protocol::request_header_info header;
     net::connection_info connection;
     net::responder responder;
-    std::shared_ptr<bytes> frame;  // the whole request; decoded record sets point into it
-    protocol::reader body;         // positioned after the header
+    shared_buffer frame;    // the whole request; decoded record sets point into it
+    protocol::reader body;  // positioned after the header
     broker_services* services;
 
     int16_t version() const { return header.api_version; }

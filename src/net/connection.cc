@@ -4,6 +4,7 @@
 #include <asio/write.hpp>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "base/endian.h"
 #include "base/vassert.h"
@@ -50,15 +51,15 @@ void connection::process_buffer() {
         const uint8_t* body = _rbuf.data() + _rbegin + frame_prefix_bytes;
         if (avail - frame_prefix_bytes >= frame_bytes) {
             _rbegin += frame_prefix_bytes + frame_bytes;
-            dispatch(std::make_shared<bytes>(body, body + frame_bytes));
+            dispatch(shared_buffer::copy_of(bytes_view(body, frame_bytes)));
             continue;
         }
         if (frame_prefix_bytes + frame_bytes > _rbuf.size()) {
-            // Too big for the buffer: its size was checked, so allocate it whole and read the
-            // rest straight into it.
+            // Too big for the buffer: its size was checked, so allocate it whole (not zeroed:
+            // the socket overwrites it) and read the rest straight into it.
             _body_have = avail - frame_prefix_bytes;
-            _body = std::make_shared<bytes>(frame_bytes);
-            std::memcpy(_body->data(), body, _body_have);
+            _body = shared_buffer::for_overwrite(frame_bytes);
+            std::memcpy(_body.data(), body, _body_have);
             _rbegin = _rend = 0;
             start_body_read();
             return;
@@ -101,7 +102,7 @@ void connection::on_read(const asio::error_code& ec, size_t n) {
 }
 
 void connection::start_body_read() {
-    auto remaining = asio::buffer(_body->data() + _body_have, _body->size() - _body_have);
+    auto remaining = asio::buffer(_body.data() + _body_have, _body.size() - _body_have);
     asio::async_read(_socket, remaining,
                      [self = shared_from_this()](const asio::error_code& ec, size_t n) {
                          self->on_body_read(ec, n);
@@ -109,8 +110,7 @@ void connection::start_body_read() {
 }
 
 void connection::on_body_read(const asio::error_code& ec, size_t) {
-    auto frame = std::move(_body);
-    _body.reset();
+    auto frame = std::exchange(_body, shared_buffer());
     if (_closed) return;
     if (ec) {
         read_failed(ec, "read of a frame body");
@@ -135,10 +135,10 @@ void connection::read_failed(const asio::error_code& ec, std::string_view what) 
     }
 }
 
-void connection::dispatch(std::shared_ptr<bytes> frame) {
+void connection::dispatch(shared_buffer frame) {
     uint64_t seq = _next_seq++;
     _server.log->trace("connection {} from {}: request {} ({} bytes)", _info.id, _info.peer, seq,
-                       frame->size());
+                       frame.size());
     _slots.emplace_back();
     responder r(std::make_shared<responder_state>(_home.shared_from_this(), _info.id, seq));
     try {

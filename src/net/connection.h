@@ -62,7 +62,7 @@ private:
     void on_read(const asio::error_code& ec, size_t n);
     void start_body_read();
     void on_body_read(const asio::error_code& ec, size_t n);
-    void dispatch(std::shared_ptr<bytes> frame);
+    void dispatch(shared_buffer frame);
     void maybe_write();
     void on_write(const asio::error_code& ec);
     // In-flight count went down outside an I/O callback: resume from a fresh callback so the
@@ -83,7 +83,7 @@ private:
     size_t _rbegin = 0;  // first unparsed byte
     size_t _rend = 0;    // end of the bytes read
     bool _reading = false;
-    std::shared_ptr<bytes> _body;  // a large frame being read directly
+    shared_buffer _body;  // a large frame being read directly
     size_t _body_have = 0;
     bool _resume_posted = false;
 

@@ -17,9 +17,10 @@ public:
 
     // One request frame: `frame` holds the bytes after the 4-byte size prefix (at least 8 bytes:
     // api key, api version, correlation id). The handler may keep and modify it for as long as it
-    // likes. Requests of one connection arrive in order but without waiting for earlier responses
-    // (pipelining, up to server_config::max_in_flight_per_connection).
-    virtual void handle(const connection_info& conn, std::shared_ptr<bytes> frame, responder r) = 0;
+    // likes (copies of `frame` share its bytes). Requests of one connection arrive in order but
+    // without waiting for earlier responses (pipelining, up to
+    // server_config::max_in_flight_per_connection).
+    virtual void handle(const connection_info& conn, shared_buffer frame, responder r) = 0;
 
     // Called exactly once for every connection the server opened (whether or not it sent a
     // request), after it closed for any reason: peer gone, bad frame, close_connection, server

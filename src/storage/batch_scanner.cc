@@ -36,8 +36,13 @@ result<size_t, errc> batch_scanner::fill(uint64_t pos, size_t n) {
     // Refill from `pos`, reading ahead so walking small batches costs one read per buffer.
     size_t len =
         static_cast<size_t>(std::min<uint64_t>(std::max(want, _read_ahead), avail_in_file));
-    if (_buf.size() < len) _buf.resize(len);
-    auto r = _file.pread(mutable_bytes_view(_buf.data(), len), pos);
+    if (_buf_capacity < len) {
+        // The old contents are re-read from `pos` anyway: nothing to keep.
+        _buf = std::make_unique_for_overwrite<uint8_t[]>(len);
+        _buf_capacity = len;
+    }
+    _buf_len = 0;  // nothing valid until the read succeeds
+    auto r = _file.pread(mutable_bytes_view(_buf.get(), len), pos);
     if (!r) return fail(r.error());
     _buf_start = pos;
     _buf_len = *r;
@@ -50,7 +55,7 @@ result<scan_status, errc> batch_scanner::next(scan_mode mode) {
     if (_next >= _end) return scan_status::end;
     auto have = fill(_next, format::batch_header_size);
     if (!have) return fail(have.error());
-    bytes_view head(_buf.data() + (_next - _buf_start), *have);
+    bytes_view head(_buf.get() + (_next - _buf_start), *have);
     auto st = check_batch(head, scan_mode::headers);
     // check_batch reports torn when the whole batch is not in `head`; that is expected here.
     if (st == scan_status::invalid) return st;
@@ -62,7 +67,7 @@ result<scan_status, errc> batch_scanner::next(scan_mode mode) {
         auto all = fill(_next, static_cast<size_t>(size));
         if (!all) return fail(all.error());
         if (*all < size) return scan_status::torn;
-        bytes_view whole(_buf.data() + (_next - _buf_start), static_cast<size_t>(size));
+        bytes_view whole(_buf.get() + (_next - _buf_start), static_cast<size_t>(size));
         if (check_batch(whole, scan_mode::verified) != scan_status::batch) {
             return scan_status::invalid;
         }

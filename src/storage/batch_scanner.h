@@ -1,11 +1,12 @@
 // Walks the batches of a segment file, in order, through a read-ahead buffer. Used by recovery
-// (every batch, CRC checked), by reads (to find the batch holding an offset, starting from an
-// index entry) and by timestamp lookups.
+// (every batch, CRC checked), by timestamp lookups, and by reads whose batch is further from the
+// index entry than their first pread reached (partition_log::read_segment).
 //
 // Not thread-safe; one scanner per walk. The file must outlive the scanner.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "base/bytes.h"
 #include "base/result.h"
@@ -50,7 +51,9 @@ private:
     uint64_t _position = 0;
     protocol::batch_header _header{};
     bytes_view _batch;
-    bytes _buf;
+    // Not zeroed when allocated: only the bytes a pread filled (_buf_len) are ever looked at.
+    std::unique_ptr<uint8_t[]> _buf;
+    size_t _buf_capacity = 0;
     uint64_t _buf_start = 0;  // file position of _buf[0]
     size_t _buf_len = 0;
 };

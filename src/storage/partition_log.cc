@@ -2,6 +2,7 @@
 #include "storage/partition_log.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/logger.h"
 #include "base/varint.h"
@@ -44,6 +45,23 @@ std::optional<timestamp_offset> first_record_at_or_after(bytes_view batch, model
         p = record_end;
     }
     return std::nullopt;
+}
+
+// A read's first pread covers at most this much before the batch it starts with; past that, the
+// walk to that batch goes on header by header (batch_scanner) instead.
+constexpr uint64_t max_read_slack = 16 * 1024;
+
+// Where the first batch whose last offset is >= `o` starts at the latest: where the segment's
+// first batch or the first indexed batch with a base offset >= `o` starts (either qualifies),
+// else at the segment's end. REQUIRES: the append lock.
+uint64_t latest_first_position(const segment& s, model::offset o, uint64_t size) {
+    int64_t rel = o - s.base;
+    if (rel <= 0) return 0;
+    const auto& entries = s.offsets.entries();
+    auto it =
+        std::lower_bound(entries.begin(), entries.end(), rel,
+                         [](const offset_entry& e, int64_t r) { return e.relative_offset < r; });
+    return it == entries.end() ? size : it->position;
 }
 
 }  // namespace
@@ -337,6 +355,7 @@ std::vector<segment_snapshot> partition_log::snapshot_from(model::offset o) cons
 result<read_result, errc> partition_log::read(model::offset start, size_t max_bytes,
                                               model::offset upper, bool min_one_batch) {
     std::vector<segment_snapshot> snap;
+    uint64_t first_latest;
     {
         std::shared_lock lock(_mutex);
         if (_closed.load()) return fail(errc::closed);
@@ -345,53 +364,112 @@ result<read_result, errc> partition_log::read(model::offset start, size_t max_by
         }
         if (start >= upper) return read_result{};
         snap = snapshot_from(start);
+        first_latest = latest_first_position(*snap.front().seg, start, snap.front().size);
     }
-    for (auto& s : snap) {
-        const file& f = *s.seg->files.log;
-        batch_scanner scanner(f, s.from.position, s.size, 16 * 1024);
-        while (true) {
+    for (size_t i = 0; i < snap.size(); ++i) {
+        // The later segments start above `start`: their first batch is the one.
+        auto r = read_segment(snap[i], i == 0 ? first_latest : 0, start, max_bytes, upper,
+                              min_one_batch);
+        if (!r) return fail(r.error());
+        if (*r) return std::move(**r);
+    }
+    return read_result{};
+}
+
+result<std::optional<read_result>, errc> partition_log::read_segment(
+    const segment_snapshot& s, uint64_t latest_first, model::offset start, size_t max_bytes,
+    model::offset upper, bool min_one_batch) const {
+    const file& f = *s.seg->files.log;
+    auto corrupt = [&](uint64_t position) {
+        _log->error("[{}] unreadable batch in {} at {}", _name, s.seg->log_path.string(), position);
+        return fail(errc::corrupt_log);
+    };
+    const uint64_t from = s.from.position;
+    if (from >= s.size) return std::optional<read_result>();
+
+    // One read for the batches between the index entry and the first one to return (as far as
+    // they are known to reach, up to max_read_slack) and max_bytes after them.
+    uint64_t avail = s.size - from;
+    uint64_t slack = std::min(max_read_slack, latest_first > from ? latest_first - from : 0);
+    auto window_len =
+        static_cast<size_t>(std::min(avail, slack + std::min<uint64_t>(max_bytes, avail)));
+    std::shared_ptr<uint8_t[]> owner = std::make_shared_for_overwrite<uint8_t[]>(window_len);
+    auto n = f.pread(mutable_bytes_view(owner.get(), window_len), from);
+    if (!n) return fail(n.error());
+    const uint64_t window_end = from + *n;
+
+    // The first batch whose last offset is >= start, and its position.
+    std::optional<protocol::batch_header> first;
+    uint64_t pos = from;
+    while (pos < s.size && pos + format::batch_header_size <= window_end) {
+        bytes_view rest(owner.get() + (pos - from), window_end - pos);
+        // Torn only means the batch goes on past the window.
+        if (check_batch(rest, scan_mode::headers) == scan_status::invalid) return corrupt(pos);
+        auto h = format::read_header(rest);
+        if (h.size_bytes() > s.size - pos) return corrupt(pos);
+        if (h.last_offset() >= start()) {
+            first = h;
+            break;
+        }
+        pos += h.size_bytes();
+    }
+    if (!first && pos < s.size) {
+        // The window ended first (a sparse index, or batches larger than the slack): go on
+        // header by header.
+        batch_scanner scanner(f, pos, s.size, max_read_slack);
+        while (!first) {
             auto st = scanner.next(scan_mode::headers);
             if (!st) return fail(st.error());
             if (*st == scan_status::end) break;
-            if (*st != scan_status::batch) {
-                _log->error("[{}] unreadable batch in {} at {}", _name, s.seg->log_path.string(),
-                            scanner.position());
-                return fail(errc::corrupt_log);
+            if (*st != scan_status::batch) return corrupt(scanner.position());
+            if (scanner.header().last_offset() >= start()) {
+                first = scanner.header();
+                pos = scanner.position();
             }
-            const auto& h = scanner.header();
-            if (h.last_offset() < start()) continue;
-            if (h.last_offset() >= upper()) return read_result{};
-            uint64_t first_pos = scanner.position();
-            uint64_t first_size = h.size_bytes();
-            uint64_t len = std::min<uint64_t>(max_bytes, s.size - first_pos);
-            if (first_size > max_bytes) {
-                if (!min_one_batch) return read_result{};
-                len = first_size;
-            }
-            auto owner = std::make_shared_for_overwrite<uint8_t[]>(len);
-            auto n = f.pread(mutable_bytes_view(owner.get(), len), first_pos);
-            if (!n) return fail(n.error());
-            // Keep whole batches below `upper`; the first one is known to qualify.
-            size_t keep = 0;
-            while (keep + format::batch_header_size <= *n) {
-                auto bh = format::read_header(bytes_view(owner.get() + keep, *n - keep));
-                if (bh.batch_length < static_cast<int32_t>(format::batch_min_length) ||
-                    keep + bh.size_bytes() > *n || bh.last_offset() >= upper()) {
-                    break;
-                }
-                keep += bh.size_bytes();
-            }
-            if (keep == 0) {
-                _log->error("[{}] short read of {} at {}", _name, s.seg->log_path.string(),
-                            first_pos);
-                return fail(errc::io_error);
-            }
-            const uint8_t* data = owner.get();
-            return read_result{shared_bytes{std::shared_ptr<const void>(std::move(owner)),
-                                            bytes_view(data, keep)}};
         }
     }
-    return read_result{};
+    if (!first) return std::optional<read_result>();
+    if (first->last_offset() >= upper()) return std::optional<read_result>(read_result{});
+
+    uint64_t first_size = first->size_bytes();
+    uint64_t len = std::min<uint64_t>(max_bytes, s.size - pos);
+    if (first_size > max_bytes) {
+        if (!min_one_batch) return std::optional<read_result>(read_result{});
+        len = first_size;
+    }
+    const uint8_t* data;
+    size_t have;
+    if (pos + len <= window_end) {
+        data = owner.get() + (pos - from);
+        have = static_cast<size_t>(len);
+    } else {
+        // The first batch alone is larger than the window (or was found past it): read what is
+        // missing behind the part already in memory.
+        auto whole = std::make_shared_for_overwrite<uint8_t[]>(len);
+        size_t copied = pos < window_end ? static_cast<size_t>(std::min(len, window_end - pos)) : 0;
+        if (copied > 0) std::memcpy(whole.get(), owner.get() + (pos - from), copied);
+        auto m = f.pread(mutable_bytes_view(whole.get() + copied, len - copied), pos + copied);
+        if (!m) return fail(m.error());
+        owner = std::move(whole);
+        data = owner.get();
+        have = copied + *m;
+    }
+    // Keep whole batches below `upper`; the first one is known to qualify.
+    size_t keep = 0;
+    while (keep + format::batch_header_size <= have) {
+        auto bh = format::read_header(bytes_view(data + keep, have - keep));
+        if (bh.batch_length < static_cast<int32_t>(format::batch_min_length) ||
+            keep + bh.size_bytes() > have || bh.last_offset() >= upper()) {
+            break;
+        }
+        keep += bh.size_bytes();
+    }
+    if (keep == 0) {
+        _log->error("[{}] short read of {} at {}", _name, s.seg->log_path.string(), pos);
+        return fail(errc::io_error);
+    }
+    return std::optional<read_result>(read_result{
+        shared_bytes{std::shared_ptr<const void>(std::move(owner)), bytes_view(data, keep)}});
 }
 
 result<std::optional<timestamp_offset>, errc> partition_log::find_offset_by_timestamp(

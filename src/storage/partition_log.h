@@ -270,6 +270,16 @@ private:
     void mark_dirty(const std::shared_ptr<segment>& s);
     // The segments from the one containing `o` to the end. REQUIRES: _mutex (shared).
     std::vector<segment_snapshot> snapshot_from(model::offset o) const;
+    // read() within one segment; nullopt when no batch of it has a last offset >= start. The
+    // first batch starts at or after s.from and at or before `latest_first`. One pread covers
+    // both the way to it and the data: from s.from through max_bytes past `latest_first` (past
+    // at most 16 KiB from s.from). More only when the first batch lies beyond that (header by
+    // header from there, then the data) or is larger than max_bytes (the rest of it). No lock.
+    result<std::optional<read_result>, errc> read_segment(const segment_snapshot& s,
+                                                          uint64_t latest_first,
+                                                          model::offset start, size_t max_bytes,
+                                                          model::offset upper,
+                                                          bool min_one_batch) const;
 
     const std::filesystem::path _dir;
     const log_clock _clock;

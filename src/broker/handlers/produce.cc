@@ -146,8 +146,8 @@ std::optional<model::offset> append_partition(
         }
     }
     // The record set points into the request frame, which this request owns: edit it in place.
-    auto offset_in_frame = static_cast<size_t>(data.records->view.data() - ctx.frame->data());
-    mutable_bytes_view batches(ctx.frame->data() + offset_in_frame, data.records->size());
+    auto offset_in_frame = static_cast<size_t>(data.records->view.data() - ctx.frame.data());
+    mutable_bytes_view batches(ctx.frame.data() + offset_in_frame, data.records->size());
     // Only a topic whose compression.type names a codec the producer did not use costs a
     // decode and re-encode; "producer" (the default) stores the batch as received.
     bytes reencoded;

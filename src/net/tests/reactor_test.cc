@@ -85,7 +85,7 @@ namespace {
 TEST(net_reactor_shutdown, work_still_queued_at_stop_is_released) {
     std::mutex mu;
     std::vector<responder> held;
-    test_handler handler([&](const connection_info&, std::shared_ptr<bytes>, responder r) {
+    test_handler handler([&](const connection_info&, shared_buffer, responder r) {
         // Park the responder inside a far-away timer and a chain of posts on its reactor, so
         // the server's teardown is what destroys it.
         reactor& home = r.home();

@@ -13,7 +13,7 @@ TEST(net_server, pipelined_requests_are_answered_in_order_when_completed_out_of_
     delayer later;
     std::mutex rng_mu;
     std::mt19937 rng(42);
-    test_handler handler([&](const connection_info&, std::shared_ptr<bytes> frame, responder r) {
+    test_handler handler([&](const connection_info&, shared_buffer frame, responder r) {
         int delay_us;
         {
             std::lock_guard g(rng_mu);
@@ -165,8 +165,8 @@ TEST(net_server, large_frames_and_trickled_frames_arrive_whole) {
 }
 
 TEST(net_server, respond_nothing_and_dropped_responders_free_their_slot) {
-    test_handler handler([](const connection_info&, std::shared_ptr<bytes> frame, responder r) {
-        switch (api_key_of(*frame)) {
+    test_handler handler([](const connection_info&, shared_buffer frame, responder r) {
+        switch (api_key_of(frame.view())) {
             case 1:
                 r.respond_nothing();
                 break;
@@ -194,8 +194,8 @@ TEST(net_server, respond_nothing_and_dropped_responders_free_their_slot) {
 }
 
 TEST(net_server, close_connection_closes_only_that_connection) {
-    test_handler handler([](const connection_info&, std::shared_ptr<bytes> frame, responder r) {
-        if (api_key_of(*frame) == 3) {
+    test_handler handler([](const connection_info&, shared_buffer frame, responder r) {
+        if (api_key_of(frame.view()) == 3) {
             r.close_connection("test asked for it");
         } else {
             r.respond(echo_response(frame));
@@ -223,15 +223,14 @@ TEST(net_server, many_connections_spread_over_reactors) {
     delayer later;
     std::mutex mu;
     std::set<size_t> reactors_seen;
-    test_handler handler(
-        [&](const connection_info& conn, std::shared_ptr<bytes> frame, responder r) {
-            {
-                std::lock_guard g(mu);
-                reactors_seen.insert(conn.home->index());
-            }
-            later.after(std::chrono::microseconds(correlation_id_of(*frame) % 7 * 100),
-                        [frame, r]() mutable { r.respond(echo_response(frame)); });
-        });
+    test_handler handler([&](const connection_info& conn, shared_buffer frame, responder r) {
+        {
+            std::lock_guard g(mu);
+            reactors_seen.insert(conn.home->index());
+        }
+        later.after(std::chrono::microseconds(correlation_id_of(frame.view()) % 7 * 100),
+                    [frame, r]() mutable { r.respond(echo_response(frame)); });
+    });
     auto cfg = test_config();
     cfg.reactor_count = 4;
     server srv(cfg, handler);
@@ -262,8 +261,8 @@ TEST(net_server, many_connections_spread_over_reactors) {
 
 TEST(net_server, back_pressure_stops_dispatching_at_max_in_flight) {
     std::mutex mu;
-    std::vector<std::pair<std::shared_ptr<bytes>, responder>> held;
-    test_handler handler([&](const connection_info&, std::shared_ptr<bytes> frame, responder r) {
+    std::vector<std::pair<shared_buffer, responder>> held;
+    test_handler handler([&](const connection_info&, shared_buffer frame, responder r) {
         std::lock_guard g(mu);
         held.emplace_back(std::move(frame), std::move(r));
     });
@@ -281,7 +280,7 @@ TEST(net_server, back_pressure_stops_dispatching_at_max_in_flight) {
 
     int next = 0;
     while (next < 10) {
-        std::vector<std::pair<std::shared_ptr<bytes>, responder>> batch;
+        std::vector<std::pair<shared_buffer, responder>> batch;
         ASSERT_TRUE(wait_until([&] {
             std::lock_guard g(mu);
             return !held.empty();
@@ -306,8 +305,8 @@ TEST(net_server, back_pressure_stops_dispatching_at_max_in_flight) {
 
 TEST(net_server, stop_waits_for_in_flight_responses) {
     std::mutex mu;
-    std::vector<std::pair<std::shared_ptr<bytes>, responder>> held;
-    test_handler handler([&](const connection_info&, std::shared_ptr<bytes> frame, responder r) {
+    std::vector<std::pair<shared_buffer, responder>> held;
+    test_handler handler([&](const connection_info&, shared_buffer frame, responder r) {
         std::lock_guard g(mu);
         held.emplace_back(std::move(frame), std::move(r));
     });
@@ -343,7 +342,7 @@ TEST(net_server, stop_waits_for_in_flight_responses) {
 TEST(net_server, stop_gives_up_at_the_deadline_and_late_responders_are_harmless) {
     std::mutex mu;
     std::vector<responder> held;
-    test_handler handler([&](const connection_info&, std::shared_ptr<bytes>, responder r) {
+    test_handler handler([&](const connection_info&, shared_buffer, responder r) {
         std::lock_guard g(mu);
         held.push_back(std::move(r));
     });
@@ -378,9 +377,9 @@ TEST(net_server, stop_gives_up_at_the_deadline_and_late_responders_are_harmless)
 
 TEST(net_server, peer_disconnect_makes_pending_responders_no_ops) {
     std::mutex mu;
-    std::vector<std::pair<std::shared_ptr<bytes>, responder>> held;
-    test_handler handler([&](const connection_info&, std::shared_ptr<bytes> frame, responder r) {
-        if (api_key_of(*frame) == 5) {
+    std::vector<std::pair<shared_buffer, responder>> held;
+    test_handler handler([&](const connection_info&, shared_buffer frame, responder r) {
+        if (api_key_of(frame.view()) == 5) {
             r.respond(echo_response(frame));
             return;
         }
@@ -435,8 +434,8 @@ TEST(net_server, max_connections_rejects_extra_connections) {
 }
 
 TEST(net_server, handler_exception_closes_that_connection) {
-    test_handler handler([](const connection_info&, std::shared_ptr<bytes> frame, responder r) {
-        if (api_key_of(*frame) == 9) throw std::runtime_error("boom");
+    test_handler handler([](const connection_info&, shared_buffer frame, responder r) {
+        if (api_key_of(frame.view()) == 9) throw std::runtime_error("boom");
         r.respond(echo_response(frame));
     });
     server srv(test_config(), handler);

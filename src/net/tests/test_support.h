@@ -47,20 +47,20 @@ inline bytes make_request(int16_t api_key, int32_t correlation_id, std::string_v
     return out;
 }
 
-inline int16_t api_key_of(const bytes& frame) {
+inline int16_t api_key_of(bytes_view frame) {
     return load_be<int16_t>(frame.data());
 }
-inline int32_t correlation_id_of(const bytes& frame) {
+inline int32_t correlation_id_of(bytes_view frame) {
     return load_be<int32_t>(frame.data() + 4);
 }
 
 // Echo response: correlation id then the request payload, as two fragments; the payload fragment
 // is a view into the request frame (no copy).
-inline iobuf echo_response(const std::shared_ptr<bytes>& frame) {
+inline iobuf echo_response(const shared_buffer& frame) {
     iobuf out;
-    bytes corr(frame->begin() + 4, frame->begin() + 8);
+    bytes corr(frame.data() + 4, frame.data() + 8);
     out.append(std::move(corr));
-    out.append(shared_bytes{frame, bytes_view(*frame).subspan(8)});
+    out.append(shared_bytes{frame.owner(), frame.view().subspan(8)});
     return out;
 }
 
@@ -206,12 +206,11 @@ private:
 // Delegates to `on_request`; counts requests and disconnects.
 class test_handler final : public request_handler {
 public:
-    using request_fn =
-        std::function<void(const connection_info&, std::shared_ptr<bytes>, responder)>;
+    using request_fn = std::function<void(const connection_info&, shared_buffer, responder)>;
 
     explicit test_handler(request_fn fn = {}) : on_request(std::move(fn)) {}
 
-    void handle(const connection_info& conn, std::shared_ptr<bytes> frame, responder r) override {
+    void handle(const connection_info& conn, shared_buffer frame, responder r) override {
         if (!conn.home->on_this_thread()) ++wrong_thread;
         ++requests;
         if (on_request) {
