@@ -1,6 +1,7 @@
 // fjord: the broker (`fjord serve`) and the command-line client (src/cli).
 #include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -75,8 +76,19 @@ void keep_freed_memory_for_reuse() {
     mallopt(M_TRIM_THRESHOLD, trim_threshold);
 }
 
+// A partition holds one descriptor per segment and a client one per connection, so the soft
+// limit (often 1024 in a login shell) would stop a broker at a few hundred partitions. The hard
+// limit is the administrator's; raising the soft one to it is what a JVM running Kafka does.
+void raise_open_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 int serve(const std::vector<std::string_view>& args) {
     keep_freed_memory_for_reuse();
+    raise_open_file_limit();
     fjord::broker::broker_config config;
     std::string port_file;
     std::string http_port_file;

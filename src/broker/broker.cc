@@ -10,6 +10,7 @@
 
 #include "base/logger.h"
 #include "broker/broker_metrics.h"
+#include "broker/clean_shutdown.h"
 #include "coordinator/records.h"
 
 namespace fjord::broker {
@@ -64,7 +65,9 @@ result<void, std::string> broker::start() {
     }
     _metadata = std::move(metadata).value();
     _topics = std::make_unique<topic_table>(_config, *_metadata);
-    if (auto r = _topics->load(); !r) return fail(r.error());
+    auto closed_cleanly = take_clean_shutdown_marker(_config.data_dir);
+    if (!closed_cleanly) return fail(closed_cleanly.error());
+    if (auto r = _topics->load(*closed_cleanly); !r) return fail(r.error());
 
     _flusher = std::make_unique<storage::flush_scheduler>();
     _flusher->set_on_flushed([this](storage::partition_log& log,
@@ -214,8 +217,9 @@ void broker::stop() {
     _groups->shutdown();       // no more timers into the coordinator
     _timers->stop();
     _flusher->stop();  // flushes everything appended
-    _topics->close();
+    bool durable = _topics->close();
     _cleaner->stop();
+    if (durable) leave_clean_shutdown_marker(_config.data_dir);
     ::close(_data_dir_lock);
     _data_dir_lock = -1;
     logger()->info("stopped");

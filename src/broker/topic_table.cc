@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/logger.h"
+#include "storage/file_io.h"
 
 namespace fjord::broker {
 namespace {
@@ -70,12 +71,30 @@ std::filesystem::path topic_table::partition_dir(std::string_view topic, int32_t
     return _config.data_dir / fmt::format("{}-{}", topic, index);
 }
 
+void topic_table::remove_partition_dirs(std::string_view topic, int32_t from, int32_t to) const {
+    for (int32_t i = from; i < to; ++i) {
+        std::error_code ec;
+        std::filesystem::remove_all(partition_dir(topic, i), ec);
+    }
+}
+
+// New partitions' directories are entries of the data directory: durable before the metadata
+// names them. Their own files become durable at their first flush.
+result<void, std::string> topic_table::sync_data_dir() const {
+    if (auto r = storage::default_file_io().fsync_directory(_config.data_dir); !r) {
+        return fail(fmt::format("cannot fsync {}: {}", _config.data_dir.string(),
+                                storage::describe(r.error())));
+    }
+    return {};
+}
+
 result<void, std::string> topic_table::open_partitions(topic_state& state, int32_t from) {
     const auto& metadata = state.metadata;
     std::vector<std::shared_ptr<partition>> opened;
     for (int32_t i = from; i < metadata.partition_count; ++i) {
-        auto log = storage::partition_log::open(partition_dir(metadata.name, i),
-                                                log_config_for(state.config));
+        auto config = log_config_for(state.config);
+        config.closed_cleanly = _opening_closed_cleanly;
+        auto log = storage::partition_log::open(partition_dir(metadata.name, i), config);
         if (!log) {
             for (auto& p : opened) p->log().close();
             return fail(fmt::format("cannot open {}-{}: {}", metadata.name, i,
@@ -105,26 +124,30 @@ void topic_table::publish(std::shared_ptr<const topic_state> state) {
     _by_name[state->metadata.name] = std::move(state);
 }
 
-result<void, std::string> topic_table::load() {
+result<void, std::string> topic_table::load(bool closed_cleanly) {
+    _opening_closed_cleanly = closed_cleanly;
     for (const auto& metadata : _metadata.topics()) {
         auto state = open_topic(metadata);
         if (!state) return fail(state.error());
         publish(std::move(state).value());
     }
+    _opening_closed_cleanly = false;
     logger()->info("loaded {} topics", _by_name.size());
     return {};
 }
 
-void topic_table::close() {
+bool topic_table::close() {
     std::unique_lock lock(_mutex);
+    bool durable = true;
     for (auto& [_, topic] : _by_name) {
         for (auto& p : topic->partitions) {
             p->close_waiters();
-            p->log().close();
+            durable = p->log().close() && durable;
         }
     }
     _by_name.clear();
     _by_log.clear();
+    return durable;
 }
 
 std::shared_ptr<const topic_state> topic_table::find(std::string_view name) const {
@@ -210,14 +233,16 @@ result<std::shared_ptr<const topic_state>, topic_error> topic_table::create(
         return std::shared_ptr<const topic_state>(std::move(state));
     }
     // Leftovers of a topic that was deleted in a crash would otherwise be adopted as its data.
-    for (int32_t i = 0; i < partitions; ++i) {
-        std::error_code ec;
-        std::filesystem::remove_all(partition_dir(request.name, i), ec);
-    }
+    remove_partition_dirs(request.name, 0, partitions);
     auto state = open_topic(metadata);
     if (!state) {
         logger()->error("create topic {}: {}", request.name, state.error());
+        remove_partition_dirs(request.name, 0, partitions);
         return fail(topic_error{kafka_error::kafka_storage_error, state.error()});
+    }
+    if (auto r = sync_data_dir(); !r) {
+        for (auto& p : (*state)->partitions) (void)p->log().remove();
+        return fail(topic_error{kafka_error::kafka_storage_error, r.error()});
     }
     if (auto r = _metadata.create_topic(metadata); !r) {
         for (auto& p : (*state)->partitions) (void)p->log().remove();
@@ -285,20 +310,23 @@ result<std::shared_ptr<const topic_state>, topic_error> topic_table::add_partiti
     state->metadata.partition_count = count;
     if (validate_only) return std::shared_ptr<const topic_state>(std::move(state));
     // Leftovers of a partition of an earlier topic by this name would otherwise be adopted.
-    for (int32_t i = current; i < count; ++i) {
-        std::error_code ec;
-        std::filesystem::remove_all(partition_dir(name, i), ec);
-    }
+    remove_partition_dirs(name, current, count);
     if (auto r = open_partitions(*state, current); !r) {
         logger()->error("add partitions to {}: {}", name, r.error());
+        remove_partition_dirs(name, current, count);
         return fail(topic_error{kafka_error::kafka_storage_error, r.error()});
     }
-    if (auto r = _metadata.update_topic(state->metadata); !r) {
+    auto persisted = sync_data_dir();
+    if (persisted) {
+        if (auto r = _metadata.update_topic(state->metadata); !r) {
+            persisted = fail(std::string(cluster::describe(r.error())));
+        }
+    }
+    if (!persisted) {
         for (int32_t i = current; i < count; ++i) {
             (void)state->partitions[static_cast<size_t>(i)]->log().remove();
         }
-        return fail(topic_error{kafka_error::kafka_storage_error,
-                                std::string(cluster::describe(r.error()))});
+        return fail(topic_error{kafka_error::kafka_storage_error, persisted.error()});
     }
     publish(state);
     logger()->info("topic {} grew from {} to {} partitions", name, current, count);

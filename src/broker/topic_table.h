@@ -58,10 +58,11 @@ class topic_table {
 public:
     topic_table(const broker_config& config, cluster::metadata_store& metadata);
 
-    // Opens the logs of every topic in the metadata store (start-up).
-    result<void, std::string> load();
-    // Closes every log (shutdown); waiters fail.
-    void close();
+    // Opens the logs of every topic in the metadata store (start-up). `closed_cleanly`: the
+    // last shutdown flushed every log (storage::log_config::closed_cleanly).
+    result<void, std::string> load(bool closed_cleanly);
+    // Closes every log (shutdown); waiters fail. True when every log's data is durable.
+    bool close();
 
     std::shared_ptr<const topic_state> find(std::string_view name) const;
     std::shared_ptr<const topic_state> find(const uuid& id) const;
@@ -97,13 +98,16 @@ private:
     std::filesystem::path partition_dir(std::string_view topic, int32_t index) const;
     // Opens the logs of partitions [from, metadata.partition_count) into `state`.
     result<void, std::string> open_partitions(topic_state& state, int32_t from);
+    void remove_partition_dirs(std::string_view topic, int32_t from, int32_t to) const;
+    result<void, std::string> sync_data_dir() const;
     // Replaces a topic's published state. REQUIRES: _admin_mutex (or start-up, in load()).
     void publish(std::shared_ptr<const topic_state> state);
 
     const broker_config& _config;
     cluster::metadata_store& _metadata;
 
-    std::mutex _admin_mutex;  // serialises create/remove
+    std::mutex _admin_mutex;               // serialises create/remove
+    bool _opening_closed_cleanly = false;  // inside load() only
     mutable std::shared_mutex _mutex;
     std::unordered_map<std::string, std::shared_ptr<const topic_state>> _by_name;  // GUARDED_BY
     std::unordered_map<const storage::partition_log*, std::weak_ptr<partition>>

@@ -134,14 +134,15 @@ public:
         _seg->seal();
         auto offsets = _seg->offsets.encode(0);
         auto times = _seg->times.encode(0);
-        if (auto r = _seg->files.index->pwrite(offsets, 0); !r) return fail(r.error());
-        if (auto r = _seg->files.timeindex->pwrite(times, 0); !r) return fail(r.error());
-        for (auto* f :
-             {_seg->files.log.get(), _seg->files.index.get(), _seg->files.timeindex.get()}) {
+        if (auto r = _index->pwrite(offsets, 0); !r) return fail(r.error());
+        if (auto r = _timeindex->pwrite(times, 0); !r) return fail(r.error());
+        for (auto* f : {_seg->files.log.get(), _index.get(), _timeindex.get()}) {
             if (auto r = f->fsync(); !r) return fail(r.error());
         }
         _seg->offsets_written = _seg->offsets.size();
         _seg->times_written = _seg->times.size();
+        _index.reset();
+        _timeindex.reset();
         _finished = true;
         return _seg;
     }
@@ -156,7 +157,9 @@ private:
             discard_staged(_io, _dir, _old.base);
             return fail(files.error());
         }
-        _seg = std::make_shared<segment>(_dir, _old.base, std::move(*files), _config);
+        _index = std::move(files->index);
+        _timeindex = std::move(files->timeindex);
+        _seg = std::make_shared<segment>(_io, _dir, _old.base, std::move(files->log), _config);
         batch_scanner scanner(*_old.files.log, 0, upto, read_ahead_bytes);
         while (true) {
             auto st = scanner.next(scan_mode::verified);
@@ -188,6 +191,8 @@ private:
     const segment& _old;
     const log_config& _config;
     std::shared_ptr<segment> _seg;  // the copy, once started
+    std::unique_ptr<file> _index;   // its .cleaned index files, open until finish()
+    std::unique_ptr<file> _timeindex;
     bytes _buf;
     uint64_t _pos = 0;  // bytes of the copy already written
     bool _finished = false;

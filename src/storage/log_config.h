@@ -26,6 +26,9 @@ struct log_config {
     // Wall-clock time (since the Unix epoch) stamped on a producer's appends, from which
     // producer.id.expiration.ms counts. Empty: system_clock_now.
     log_clock wall_clock;
+    // Read by open() only: every byte in the directory was fsynced by a clean close (the
+    // broker's clean-shutdown marker says so), so recovery need not fsync what it keeps.
+    bool closed_cleanly = false;
 };
 
 // compact()'s settings (Kafka topic names in comments).

@@ -1,5 +1,7 @@
 // Opening a partition log: recovery as specified in docs/formats/segment-files.md §6.
+#include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "base/logger.h"
 #include "storage/batch_scanner.h"
@@ -33,13 +35,17 @@ struct scan_outcome {
     uint64_t valid_end;  // position after the last good batch
 };
 
-// Rebuilds the segment's in-memory state from every batch, checking §2's invariants and the
-// CRC. `max_last_offset`: the last offset the segment may hold (next segment's base - 1).
+// Rebuilds the segment's in-memory state from every batch at and after `start`, checking §2's
+// invariants and the CRC. From position 0 the state is reset first; from an index entry, the
+// caller has loaded the state before it and the first batch must start at the entry's offset.
+// `max_last_offset`: the last offset the segment may hold (next segment's base - 1).
 result<scan_outcome, errc> scan_segment(segment& seg, uint64_t log_size,
-                                        std::optional<int64_t> max_last_offset) {
-    seg.reset_tracking();
-    batch_scanner scanner(*seg.files.log, 0, log_size);
-    int64_t min_base = seg.base();
+                                        std::optional<int64_t> max_last_offset,
+                                        index_position start) {
+    bool from_entry = start.position > 0;
+    if (!from_entry) seg.reset_tracking();
+    batch_scanner scanner(*seg.files.log, start.position, log_size);
+    int64_t min_base = from_entry ? start.offset() : seg.base();
     while (true) {
         auto st = scanner.next(scan_mode::verified);
         if (!st) return fail(st.error());
@@ -48,23 +54,74 @@ result<scan_outcome, errc> scan_segment(segment& seg, uint64_t log_size,
         bool offsets_ok = h.base_offset >= min_base &&
                           h.last_offset() - seg.base() <= format::max_relative_offset &&
                           (!max_last_offset || h.last_offset() <= *max_last_offset);
+        if (from_entry && scanner.position() == start.position) {
+            offsets_ok = offsets_ok && h.base_offset == start.offset();
+        }
         if (!offsets_ok) return scan_outcome{scan_status::invalid, scanner.position()};
         seg.track_batch(h, scanner.position());
         min_base = h.last_offset() + 1;
     }
 }
 
+struct index_file_bytes {
+    bytes offsets;
+    bytes times;
+};
+
+result<index_file_bytes, errc> read_index_files(const segment_files& files) {
+    auto offsets = read_whole(*files.index);
+    if (!offsets) return fail(offsets.error());
+    auto times = read_whole(*files.timeindex);
+    if (!times) return fail(times.error());
+    return index_file_bytes{std::move(*offsets), std::move(*times)};
+}
+
+std::optional<int64_t> max_relative_offset(const segment& seg,
+                                           std::optional<int64_t> max_last_offset) {
+    if (!max_last_offset) return std::nullopt;
+    return *max_last_offset - seg.base();
+}
+
+// Where re-validating a segment may start, with the segment's state before that point loaded
+// from its index files (§6 step 3). Index entries reach the files only after the data they
+// point to is fsynced, so the batches before an entry are durable and need no check. The start
+// is the offset entry at or before the batch with the time index's largest timestamp: the scan
+// then also sees every batch whose time entry may not have reached the disk, and re-adds the
+// entries after it exactly as the appender did. Position 0 when the files do not help.
+index_position resume_point(segment& seg, const index_file_bytes& files, uint64_t log_size,
+                            std::optional<int64_t> max_last_offset, uint32_t index_interval) {
+    index_position from_start{seg.base, 0};
+    auto max_relative = max_relative_offset(seg, max_last_offset);
+    auto offsets = offset_index::decode(files.offsets, log_size, max_relative);
+    auto times = time_index::decode(files.times, max_relative);
+    if (!offsets || !times || offsets->empty() || times->empty()) return from_start;
+    uint32_t newest = times->back().relative_offset;
+    // The first entry past the newest timestamp's batch; the one before it is the start.
+    auto after =
+        std::upper_bound(offsets->begin(), offsets->end(), newest,
+                         [](uint32_t o, const offset_entry& e) { return o < e.relative_offset; });
+    if (after == offsets->begin()) return from_start;
+    auto start = std::prev(after);
+    index_position at{seg.base + start->relative_offset, start->position};
+    offsets->erase(start, offsets->end());  // the scan adds them back
+    seg.reset_tracking();
+    seg.offsets.assign(std::move(*offsets));
+    seg.max_timestamp = timestamp_offset{model::timestamp(times->back().timestamp),
+                                         seg.base + times->back().relative_offset};
+    seg.times.assign(std::move(*times));
+    seg.size = at.position;
+    seg.end = at.offset;
+    // As after the batch before the entry: the next tracked batch gets an entry.
+    seg.bytes_since_index_entry = index_interval;
+    return at;
+}
+
 // Loads a trusted segment's index files; false when they break a rule and must be rebuilt.
-result<bool, errc> load_indexes(segment& seg, uint64_t log_size,
+result<bool, errc> load_indexes(segment& seg, const index_file_bytes& files, uint64_t log_size,
                                 std::optional<int64_t> max_last_offset, uint32_t index_interval) {
-    std::optional<int64_t> max_relative;
-    if (max_last_offset) max_relative = *max_last_offset - seg.base();
-    auto index_bytes = read_whole(*seg.files.index);
-    if (!index_bytes) return fail(index_bytes.error());
-    auto time_bytes = read_whole(*seg.files.timeindex);
-    if (!time_bytes) return fail(time_bytes.error());
-    auto offsets = offset_index::decode(*index_bytes, log_size, max_relative);
-    auto times = time_index::decode(*time_bytes, max_relative);
+    auto max_relative = max_relative_offset(seg, max_last_offset);
+    auto offsets = offset_index::decode(files.offsets, log_size, max_relative);
+    auto times = time_index::decode(files.times, max_relative);
     // A sealed non-empty segment's last time entry is its largest timestamp (§4).
     if (!offsets || !times || (log_size > 0 && times->empty())) return false;
 
@@ -114,15 +171,25 @@ result<bool, errc> load_indexes(segment& seg, uint64_t log_size,
     return true;
 }
 
-// Replaces both index files with the in-memory indexes.
-result<void, errc> rewrite_indexes(segment& seg) {
+// Brings both index files in line with the in-memory indexes: rewritten where they differ from
+// `on_disk`, and fsynced when `sync` (a sealed segment's indexes must be durable before the
+// checkpoint passes it; the active one's need not be, §6). Leaving equal files alone keeps a
+// restart after a clean shutdown from writing anything.
+result<void, errc> sync_indexes(segment& seg, segment_files& files, const index_file_bytes& on_disk,
+                                bool sync) {
     auto offsets = seg.offsets.encode(0);
     auto times = seg.times.encode(0);
-    for (auto [f, data] : {std::pair{seg.files.index.get(), bytes_view(offsets)},
-                           std::pair{seg.files.timeindex.get(), bytes_view(times)}}) {
-        if (auto r = f->truncate(0); !r) return r;
-        if (auto r = f->pwrite(data, 0); !r) return r;
-        if (auto r = f->fsync(); !r) return r;
+    for (auto [f, data, old] :
+         {std::tuple{files.index.get(), bytes_view(offsets), bytes_view(on_disk.offsets)},
+          std::tuple{files.timeindex.get(), bytes_view(times), bytes_view(on_disk.times)}}) {
+        bool same = std::equal(data.begin(), data.end(), old.begin(), old.end());
+        if (!same) {
+            if (auto r = f->truncate(0); !r) return r;
+            if (auto r = f->pwrite(data, 0); !r) return r;
+        }
+        if (!same || sync) {
+            if (auto r = f->fsync(); !r) return r;
+        }
     }
     seg.offsets_written = seg.offsets.size();
     seg.times_written = seg.times.size();
@@ -241,7 +308,9 @@ result<void, errc> partition_log::recover() {
         }
         auto files = segment::open_files(_io, _dir, base);
         if (!files) return fail(files.error());
-        auto seg = std::make_shared<segment>(_dir, base, std::move(*files), _config);
+        auto on_disk = read_index_files(*files);
+        if (!on_disk) return fail(on_disk.error());
+        auto seg = std::make_shared<segment>(_io, _dir, base, std::move(files->log), _config);
         if (it->second.txnindex) {
             auto txnindex = segment::open_txnindex(_io, _dir, base);
             if (!txnindex) return fail(txnindex.error());
@@ -259,19 +328,20 @@ result<void, errc> partition_log::recover() {
         std::optional<int64_t> max_last_offset;
         if (!last) max_last_offset = next->first - 1;
         bool trusted = base < checkpoint.recovery_point && !last;
+        index_position from_start{base, 0};
 
         if (trusted) {
             result<bool, errc> loaded = false;
             if (it->second.index && it->second.timeindex) {
-                loaded =
-                    load_indexes(*seg, *log_size, max_last_offset, _config.index_interval_bytes);
+                loaded = load_indexes(*seg, *on_disk, *log_size, max_last_offset,
+                                      _config.index_interval_bytes);
             }
             if (!loaded) return fail(loaded.error());
             if (*loaded) {
                 seg->sealed = true;
             } else {
                 _log->info("[{}] rebuilding the indexes of segment {}", _name, base);
-                auto scanned = scan_segment(*seg, *log_size, max_last_offset);
+                auto scanned = scan_segment(*seg, *log_size, max_last_offset, from_start);
                 if (!scanned) return fail(scanned.error());
                 if (scanned->stop != scan_status::end) {
                     _log->error(
@@ -281,11 +351,28 @@ result<void, errc> partition_log::recover() {
                     return fail(errc::corrupt_log);
                 }
                 seg->seal();
-                if (auto r = rewrite_indexes(*seg); !r) return r;
+                if (auto r = sync_indexes(*seg, *files, {}, true); !r) return r;
             }
         } else {
-            auto scanned = scan_segment(*seg, *log_size, max_last_offset);
+            auto start = resume_point(*seg, *on_disk, *log_size, max_last_offset,
+                                      _config.index_interval_bytes);
+            auto scanned = scan_segment(*seg, *log_size, max_last_offset, start);
             if (!scanned) return fail(scanned.error());
+            // The entry must name a batch, and the newest time entry a batch that survived;
+            // otherwise the files are not what they seem: re-validate the whole segment.
+            auto newest = seg->times.last();
+            bool resumed_wrongly =
+                start.position > 0 &&
+                ((scanned->valid_end == start.position && scanned->stop != scan_status::end) ||
+                 (newest && seg->base + newest->relative_offset >= seg->end));
+            if (resumed_wrongly) {
+                _log->info(
+                    "[{}] the index files of segment {} disagree with its log; "
+                    "re-validating the whole segment",
+                    _name, base);
+                scanned = scan_segment(*seg, *log_size, max_last_offset, from_start);
+                if (!scanned) return fail(scanned.error());
+            }
             if (scanned->stop != scan_status::end || scanned->valid_end != *log_size) {
                 _log->warn("[{}] {}: {} batch at position {}; truncating {} bytes", _name,
                            seg->log_path.string(),
@@ -295,7 +382,7 @@ result<void, errc> partition_log::recover() {
                 cut = true;
             }
             if (!last && !cut) seg->seal();
-            if (auto r = rewrite_indexes(*seg); !r) return r;
+            if (auto r = sync_indexes(*seg, *files, *on_disk, !last); !r) return r;
             needs_sync.push_back(seg);
         }
         segments.push_back(std::move(seg));
@@ -305,21 +392,30 @@ result<void, errc> partition_log::recover() {
         model::offset base = checkpoint.log_start;
         auto files = segment::open_files(_io, _dir, base);
         if (!files) return fail(files.error());
-        segments.push_back(std::make_shared<segment>(_dir, base, std::move(*files), _config));
+        segments.push_back(
+            std::make_shared<segment>(_io, _dir, base, std::move(files->log), _config));
     }
     for (size_t i = 0; i + 1 < segments.size(); ++i) segments[i]->sealed = true;
     auto& active = segments.back();
     if (active->size > 0) active->first_append_at = now();  // segment.ms restarts on open
 
-    // What survived is made durable before the high watermark covers it.
-    for (auto& s : needs_sync) {
-        if (auto r = s->files.log->fsync(); !r) return r;
-    }
-    if (auto r = _io.fsync_directory(_dir); !r) return r;
-
+    // What survived is made durable before the high watermark covers it, unless a clean close
+    // did that already and recovery cut nothing. A log without data has nothing to protect
+    // yet: its first flush makes its files durable, so creating or reopening 10,000 empty
+    // partitions costs no fsync each.
     uint64_t total = 0;
+    for (auto& s : segments) total += s->size;
+    bool no_data = total == 0 && !has_checkpoint;
+    if (!no_data && (cut || !_config.closed_cleanly)) {
+        for (auto& s : needs_sync) {
+            if (auto r = s->files.log->fsync(); !r) return r;
+        }
+        if (auto r = _io.fsync_directory(_dir); !r) return r;
+    } else if (no_data) {
+        _dir_dirty = true;
+    }
+
     for (auto& s : segments) {
-        total += s->size;
         if (s->max_timestamp &&
             (!_max_timestamp || s->max_timestamp->timestamp > _max_timestamp->timestamp)) {
             _max_timestamp = s->max_timestamp;
@@ -337,8 +433,10 @@ result<void, errc> partition_log::recover() {
     if (auto r = persist_txn_indexes(); !r) return r;
 
     std::lock_guard flush_lock(_flush_mutex);
-    if (!has_checkpoint || _checkpointed_recovery_point != active->base ||
-        checkpoint.log_start() != _log_start.load()) {
+    // A log without data gets its checkpoint at its first flush with data (until then a
+    // missing file says what the file would).
+    if (!no_data && (!has_checkpoint || _checkpointed_recovery_point != active->base ||
+                     checkpoint.log_start() != _log_start.load())) {
         if (auto r = write_checkpoint(active->base); !r) return r;
     }
     _log->debug("[{}] opened: {} segments, offsets [{}, {}), {} bytes", _name, _segments.size(),

@@ -124,7 +124,7 @@ result<void, errc> partition_log::roll() {
     mark_dirty(old);
     // The producer state as of the new segment's base; the next flush writes it to disk.
     _pending_snapshots.push_back({base, format::encode_producer_snapshot(base, _producers)});
-    _segments.push_back(std::make_shared<segment>(_dir, base, std::move(*files), _config));
+    _segments.push_back(std::make_shared<segment>(_io, _dir, base, std::move(files->log), _config));
     _dir_dirty = true;
     _log->debug("[{}] rolled to a new segment at offset {}", _name, base);
     return {};
@@ -269,7 +269,8 @@ result<model::offset, errc> partition_log::flush_locked() {
                             std::exchange(s->txn_unsynced, false) ? s->txnindex : nullptr});
         }
         _dirty.clear();
-        dir_dirty = std::exchange(_dir_dirty, false);
+        // New files with nothing durable in them can wait (a fresh, empty log's).
+        dir_dirty = !work.empty() && std::exchange(_dir_dirty, false);
         active_base = _segments.back()->base;
     }
     auto retry_later = [&] {
@@ -323,8 +324,9 @@ result<model::offset, errc> partition_log::flush_locked() {
                        describe(r.error()));
         }
     }
-    // Every segment below the active one at the snapshot is durable now.
-    if (active_base != _checkpointed_recovery_point) {
+    // Every segment below the active one at the snapshot is durable now. (A new log has no
+    // checkpoint until it has data.)
+    if (active_base != _checkpointed_recovery_point && !work.empty()) {
         if (auto r = write_checkpoint(active_base); !r) {
             _log->warn("[{}] cannot write the checkpoint ({}); recovery will re-validate more",
                        _name, describe(r.error()));
@@ -529,22 +531,24 @@ size_t partition_log::segment_count() const {
     return _segments.size();
 }
 
-void partition_log::close() {
+bool partition_log::close() {
     _stop_cleaning.store(true);
     std::lock_guard cleaner_lock(_cleaner_mutex);
     std::lock_guard flush_lock(_flush_mutex);
-    if (_closed.load()) return;
+    if (_closed.load()) return _closed_durable;
     if (!_failed.load()) {
         if (auto r = flush_locked(); !r) {
             _log->error("[{}] flush on close failed: {}", _name, describe(r.error()));
         } else {
             write_close_snapshot();
+            _closed_durable = true;
         }
     }
     std::unique_lock lock(_mutex);
     _closed.store(true);
     _dirty.clear();
     _segments.clear();
+    return _closed_durable;
 }
 
 result<void, errc> partition_log::remove() {

@@ -204,8 +204,9 @@ public:
     result<compaction_stats, errc> compact(const compaction_config& config, int64_t now_ms);
 
     // Flushes and closes; leaves a producer state snapshot at the log end offset, so the next
-    // open replays nothing. Later calls answer errc::closed. Idempotent.
-    void close();
+    // open replays nothing. Later calls answer errc::closed. Idempotent. True when everything
+    // appended is durable (the flush worked, or an earlier close's did).
+    bool close();
     // Closes without flushing and deletes every file of the log and the directory (topic
     // deletion). Reads in flight finish on the unlinked files.
     result<void, errc> remove();
@@ -310,6 +311,7 @@ private:
 
     std::mutex _flush_mutex;
     model::offset _checkpointed_recovery_point{-1};  // GUARDED_BY(_flush_mutex)
+    bool _closed_durable = false;                    // GUARDED_BY(_flush_mutex): close() flushed
     bool _checkpoint_valid = false;                  // GUARDED_BY(_flush_mutex)
     std::vector<model::offset> _snapshots;           // GUARDED_BY(_flush_mutex): on disk, ascending
 

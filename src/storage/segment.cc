@@ -21,17 +21,18 @@ std::chrono::milliseconds system_clock_now() {
         std::chrono::system_clock::now().time_since_epoch());
 }
 
-segment::segment(std::filesystem::path dir, model::offset base_offset, segment_files f,
-                 const log_config& config)
+segment::segment(file_io& io, std::filesystem::path dir, model::offset base_offset,
+                 std::unique_ptr<file> log, const log_config& config)
     : base(base_offset),
       log_path(dir / format::segment_file_name(base_offset, format::log_suffix)),
       index_path(dir / format::segment_file_name(base_offset, format::index_suffix)),
       timeindex_path(dir / format::segment_file_name(base_offset, format::timeindex_suffix)),
       txnindex_path(dir / format::segment_file_name(base_offset, format::txnindex_suffix)),
-      files(std::move(f)),
+      files{std::move(log)},
       end(base_offset),
       offsets(base_offset, max_entries(config.segment_index_bytes, format::offset_entry_size)),
       times(base_offset, max_entries(config.segment_index_bytes, format::time_entry_size)),
+      _io(io),
       _index_interval(config.index_interval_bytes) {}
 
 result<segment_files, errc> segment::open_files(file_io& io, const std::filesystem::path& dir,
@@ -101,23 +102,34 @@ void segment::reset_tracking() {
 result<void, errc> segment::write_pending_indexes(bytes_view offset_bytes, size_t offset_count,
                                                   bytes_view time_bytes, size_t time_count,
                                                   bool sync) {
+    bool must_sync = sync && (indexes_unsynced || !offset_bytes.empty() || !time_bytes.empty());
+    if (offset_bytes.empty() && time_bytes.empty() && !must_sync) return {};
+    auto write = [&](const std::filesystem::path& path, bytes_view data,
+                     uint64_t at) -> result<void, errc> {
+        if (data.empty() && !must_sync) return {};
+        auto f = _io.open(path, open_mode::create);
+        if (!f) return fail(f.error());
+        if (!data.empty()) {
+            if (auto r = (*f)->pwrite(data, at); !r) return r;
+        }
+        if (must_sync) return (*f)->fsync();
+        return {};
+    };
+    if (auto r = write(index_path, offset_bytes, offsets_written * format::offset_entry_size); !r) {
+        return r;
+    }
     if (!offset_bytes.empty()) {
-        auto r = files.index->pwrite(offset_bytes, offsets_written * format::offset_entry_size);
-        if (!r) return r;
         offsets_written = offset_count;
         indexes_unsynced = true;
     }
+    if (auto r = write(timeindex_path, time_bytes, times_written * format::time_entry_size); !r) {
+        return r;
+    }
     if (!time_bytes.empty()) {
-        auto r = files.timeindex->pwrite(time_bytes, times_written * format::time_entry_size);
-        if (!r) return r;
         times_written = time_count;
         indexes_unsynced = true;
     }
-    if (sync && indexes_unsynced) {
-        if (auto s = files.index->fsync(); !s) return s;
-        if (auto s = files.timeindex->fsync(); !s) return s;
-        indexes_unsynced = false;
-    }
+    if (must_sync) indexes_unsynced = false;
     return {};
 }
 

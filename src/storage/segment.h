@@ -23,15 +23,24 @@
 
 namespace fjord::storage {
 
+// The three files of a segment, as opened to create or recover it.
 struct segment_files {
     std::unique_ptr<file> log;
     std::unique_ptr<file> index;
     std::unique_ptr<file> timeindex;
 };
 
+// What a live segment keeps open: its .log only. The index files are opened when they are
+// read or written (recovery, flush, compaction), so a partition costs one descriptor per
+// segment and 10,000 partitions fit in a 20,000-descriptor limit.
+struct segment_descriptors {
+    std::unique_ptr<file> log;
+};
+
 class segment {
 public:
-    segment(std::filesystem::path dir, model::offset base, segment_files files,
+    // `io` must outlive the segment (it opens the index files on demand).
+    segment(file_io& io, std::filesystem::path dir, model::offset base, std::unique_ptr<file> log,
             const log_config& config);
     segment(const segment&) = delete;
     segment& operator=(const segment&) = delete;
@@ -69,7 +78,7 @@ public:
     const std::filesystem::path index_path;
     const std::filesystem::path timeindex_path;
     const std::filesystem::path txnindex_path;
-    const segment_files files;
+    const segment_descriptors files;
 
     // Guarded by partition_log::_mutex.
     uint64_t size = 0;  // bytes of whole batches in the .log
@@ -97,6 +106,7 @@ public:
     bool indexes_unsynced = false;  // written since their last fsync
 
 private:
+    file_io& _io;
     uint32_t _index_interval;
 };
 

@@ -28,7 +28,7 @@ protected:
         ASSERT_TRUE(store);
         _store = std::move(store).value();
         _topics = std::make_unique<topic_table>(_config, *_store);
-        ASSERT_TRUE(_topics->load());
+        ASSERT_TRUE(_topics->load(false));
     }
     void close() {
         if (_topics) _topics->close();

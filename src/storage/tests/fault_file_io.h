@@ -40,6 +40,11 @@ public:
         std::lock_guard lock(_m->mutex);
         return _m->fsyncs;
     }
+    // Bytes returned by pread on the files of this io, from any path.
+    uint64_t bytes_read() const {
+        std::lock_guard lock(_m->mutex);
+        return _m->bytes_read;
+    }
     // Power loss. REQUIRES: no file of this io is still open (close the log first).
     void drop_unsynced() {
         std::lock_guard lock(_m->mutex);
@@ -127,6 +132,7 @@ private:
         bool fail_fsync = false;
         std::optional<int> renames_left;
         uint64_t fsyncs = 0;
+        uint64_t bytes_read = 0;
     };
 
     class fault_file final : public file {
@@ -158,7 +164,12 @@ private:
             return {};
         }
         result<size_t, errc> pread(mutable_bytes_view buf, uint64_t offset) const override {
-            return _inner->pread(buf, offset);
+            auto n = _inner->pread(buf, offset);
+            if (n) {
+                std::lock_guard lock(_m->mutex);
+                _m->bytes_read += *n;
+            }
+            return n;
         }
         result<void, errc> fsync() override {
             std::lock_guard lock(_m->mutex);

@@ -65,7 +65,7 @@ TEST_F(partition_log_test, empty_log_starts_at_zero_with_one_segment) {
     EXPECT_FALSE(log->max_timestamp());
     EXPECT_EQ(files(),
               (std::vector<std::string>{"00000000000000000000.index", "00000000000000000000.log",
-                                        "00000000000000000000.timeindex", "partition.checkpoint"}));
+                                        "00000000000000000000.timeindex"}));
 }
 
 TEST_F(partition_log_test, append_assigns_offsets_and_stamps_epoch_in_place) {
