@@ -8,6 +8,7 @@
 #include "storage/partition_log.h"
 #include "storage/segment_format.h"
 #include "storage/tests/fault_file_io.h"
+#include "storage/tests/read_everything.h"
 #include "storage/tests/test_batches.h"
 
 namespace fjord::storage {
@@ -15,6 +16,7 @@ namespace {
 
 using model::offset;
 using test::make_batch;
+using test::read_everything;
 
 namespace fs = std::filesystem;
 
@@ -58,19 +60,6 @@ protected:
         bytes data = read_file(p);
         data.at(pos) ^= 0x5a;
         write_file(p, data);
-    }
-    // Every batch from `from` to the end, one read per segment.
-    bytes read_everything(partition_log& log, offset from = offset(0)) {
-        bytes out;
-        for (offset o = from; o < log.high_watermark();) {
-            auto r = log.read(o, 1 << 20, log.high_watermark(), true);
-            EXPECT_TRUE(r);
-            if (!r || r->data.empty()) break;
-            out.insert(out.end(), r->data.view.begin(), r->data.view.end());
-            auto last = test::last_batch(r->data.view);
-            o = offset(test::base_offset_of(last) + test::offset_count_of(last));
-        }
-        return out;
     }
     static bytes join(const std::vector<bytes>& parts, size_t count) {
         bytes out;

@@ -10,6 +10,7 @@
 #include "storage/partition_log.h"
 #include "storage/segment_format.h"
 #include "storage/tests/fault_file_io.h"
+#include "storage/tests/read_everything.h"
 #include "storage/tests/test_batches.h"
 
 namespace fjord::storage {
@@ -17,6 +18,7 @@ namespace {
 
 using model::offset;
 using test::make_batch;
+using test::read_everything;
 
 namespace fs = std::filesystem;
 
@@ -82,19 +84,6 @@ protected:
         write_file(file(".index"), saved.offsets);
         write_file(file(".timeindex"), saved.times);
         return rebuilt;
-    }
-    // Every record, read back one segment at a time.
-    bytes read_everything(partition_log& log) {
-        bytes out;
-        for (offset o(0); o < log.high_watermark();) {
-            auto r = log.read(o, 1 << 20, log.high_watermark(), true);
-            EXPECT_TRUE(r);
-            if (!r || r->data.empty()) break;
-            out.insert(out.end(), r->data.view.begin(), r->data.view.end());
-            auto last = test::last_batch(r->data.view);
-            o = offset(test::base_offset_of(last) + test::offset_count_of(last));
-        }
-        return out;
     }
     static bytes expected(int count) {
         bytes out;
