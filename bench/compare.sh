@@ -266,6 +266,9 @@ workload_run() {  # ROUND SYSTEM
         run_tool "$round" fjord "$lat" latency "$loadgen" latency --brokers "$address" \
             --topic lat --messages "$latency_messages" --size "$latency_size" --rate "$rate" \
             --acks 1 --linger-ms 0
+        run_tool "$round" fjord-acks-all "$lat" latency "$loadgen" latency \
+            --brokers "$address" --topic lat-acksall --messages "$latency_messages" \
+            --size "$latency_size" --rate "$rate" --acks all --linger-ms 0
         run_tool "$round" fjord "$multi" throughput "$loadgen" produce --brokers "$address" \
             --topic multi --partitions 12 --producers 4 --messages "$messages" --size 1024 --acks 1
     else

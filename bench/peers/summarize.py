@@ -110,7 +110,7 @@ def main():
                  "| Fjord ÷ best peer | Fjord ÷ limit |")
     lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     chart_rows = []  # (label, fjord, fjord acks=all, nats, redis) MB/s stats
-    latency_rows = []  # (metric, fjord, nats, redis) stats
+    latency_rows = []  # (metric, fjord, fjord acks=all, nats, redis) stats
     for workload in order:
         metrics = []
         for (system, w, metric) in values:
@@ -143,6 +143,7 @@ def main():
         if workload.startswith("latency"):
             for metric in ("p50 ms", "p99 ms", "p99.9 ms", "max ms"):
                 latency_rows.append((metric.split()[0], stats("fjord", workload, metric),
+                                     stats("fjord-acks-all", workload, metric),
                                      stats("nats", workload, metric),
                                      stats("redis", workload, metric)))
 
@@ -198,8 +199,9 @@ def main():
         "set key top left",
         "set xtics norotate",
         "plot $latency using 2:3:4:xtic(1) title 'Fjord acks=1' lc rgb '#7b2cbf', "
-        "'' using 5:6:7 title 'NATS JetStream' lc rgb '#2a9d8f', "
-        "'' using 8:9:10 title 'Redis Streams' lc rgb '#e76f51'",
+        "'' using 5:6:7 title 'Fjord acks=all' lc rgb '#c77dff', "
+        "'' using 8:9:10 title 'NATS JetStream' lc rgb '#2a9d8f', "
+        "'' using 11:12:13 title 'Redis Streams' lc rgb '#e76f51'",
         "unset multiplot",
     ]
     with open(args.out + ".gp", "w") as f:
