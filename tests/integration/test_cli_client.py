@@ -176,8 +176,14 @@ def test_live_member_is_described_and_blocks_reset_until_ctrl_c(broker):
         def stable_with_all_committed():
             d = describe_group(broker, group)
             owned = sorted(a["partition"] for m in d["members"] for a in m["assignment"])
-            return d if (d["state"] == "Stable" and owned == [0, 1] and total_lag(d) == 0
-                         and len(d["offsets"]) == 2) else None
+            # An owned partition is listed before its first commit, with no lag: require a
+            # commit at the log end of every partition that holds records.
+            rows = d["offsets"]
+            holding = [o for o in rows if o["log_end_offset"]]
+            return d if (d["state"] == "Stable" and owned == [0, 1] and len(rows) == 2
+                         and sum(o["log_end_offset"] or 0 for o in rows) == 4
+                         and all(o["committed_offset"] == o["log_end_offset"] for o in holding)
+                         ) else None
 
         desc = wait_until(stable_with_all_committed, 40, "the CLI consumer to join and commit")
         assert len(desc["members"]) == 1
