@@ -88,12 +88,13 @@ result<void, std::string> topic_table::sync_data_dir() const {
     return {};
 }
 
-result<void, std::string> topic_table::open_partitions(topic_state& state, int32_t from) {
+result<void, std::string> topic_table::open_partitions(topic_state& state, int32_t from,
+                                                       bool closed_cleanly) {
     const auto& metadata = state.metadata;
     std::vector<std::shared_ptr<partition>> opened;
     for (int32_t i = from; i < metadata.partition_count; ++i) {
         auto config = log_config_for(state.config);
-        config.closed_cleanly = _opening_closed_cleanly;
+        config.closed_cleanly = closed_cleanly;
         auto log = storage::partition_log::open(partition_dir(metadata.name, i), config);
         if (!log) {
             for (auto& p : opened) p->log().close();
@@ -109,11 +110,11 @@ result<void, std::string> topic_table::open_partitions(topic_state& state, int32
 }
 
 result<std::shared_ptr<topic_state>, std::string> topic_table::open_topic(
-    const cluster::topic_metadata& metadata) {
+    const cluster::topic_metadata& metadata, bool closed_cleanly) {
     auto state = std::make_shared<topic_state>();
     state->metadata = metadata;
     state->config = effective_topic_config(_config, metadata.configs);
-    if (auto r = open_partitions(*state, 0); !r) return fail(r.error());
+    if (auto r = open_partitions(*state, 0, closed_cleanly); !r) return fail(r.error());
     state->metrics = std::make_shared<topic_metrics>(metadata.name);
     return state;
 }
@@ -125,13 +126,11 @@ void topic_table::publish(std::shared_ptr<const topic_state> state) {
 }
 
 result<void, std::string> topic_table::load(bool closed_cleanly) {
-    _opening_closed_cleanly = closed_cleanly;
     for (const auto& metadata : _metadata.topics()) {
-        auto state = open_topic(metadata);
+        auto state = open_topic(metadata, closed_cleanly);
         if (!state) return fail(state.error());
         publish(std::move(state).value());
     }
-    _opening_closed_cleanly = false;
     logger()->info("loaded {} topics", _by_name.size());
     return {};
 }
@@ -234,7 +233,7 @@ result<std::shared_ptr<const topic_state>, topic_error> topic_table::create(
     }
     // Leftovers of a topic that was deleted in a crash would otherwise be adopted as its data.
     remove_partition_dirs(request.name, 0, partitions);
-    auto state = open_topic(metadata);
+    auto state = open_topic(metadata, false);
     if (!state) {
         logger()->error("create topic {}: {}", request.name, state.error());
         remove_partition_dirs(request.name, 0, partitions);
@@ -311,7 +310,7 @@ result<std::shared_ptr<const topic_state>, topic_error> topic_table::add_partiti
     if (validate_only) return std::shared_ptr<const topic_state>(std::move(state));
     // Leftovers of a partition of an earlier topic by this name would otherwise be adopted.
     remove_partition_dirs(name, current, count);
-    if (auto r = open_partitions(*state, current); !r) {
+    if (auto r = open_partitions(*state, current, false); !r) {
         logger()->error("add partitions to {}: {}", name, r.error());
         remove_partition_dirs(name, current, count);
         return fail(topic_error{kafka_error::kafka_storage_error, r.error()});

@@ -93,11 +93,13 @@ public:
     std::shared_ptr<partition> partition_of(const storage::partition_log& log) const;
 
 private:
+    // `closed_cleanly`: as in load(); false for a topic created now.
     result<std::shared_ptr<topic_state>, std::string> open_topic(
-        const cluster::topic_metadata& metadata);
+        const cluster::topic_metadata& metadata, bool closed_cleanly);
     std::filesystem::path partition_dir(std::string_view topic, int32_t index) const;
     // Opens the logs of partitions [from, metadata.partition_count) into `state`.
-    result<void, std::string> open_partitions(topic_state& state, int32_t from);
+    result<void, std::string> open_partitions(topic_state& state, int32_t from,
+                                              bool closed_cleanly);
     void remove_partition_dirs(std::string_view topic, int32_t from, int32_t to) const;
     result<void, std::string> sync_data_dir() const;
     // Replaces a topic's published state. REQUIRES: _admin_mutex (or start-up, in load()).
@@ -106,8 +108,7 @@ private:
     const broker_config& _config;
     cluster::metadata_store& _metadata;
 
-    std::mutex _admin_mutex;               // serialises create/remove
-    bool _opening_closed_cleanly = false;  // inside load() only
+    std::mutex _admin_mutex;  // serialises create/remove
     mutable std::shared_mutex _mutex;
     std::unordered_map<std::string, std::shared_ptr<const topic_state>> _by_name;  // GUARDED_BY
     std::unordered_map<const storage::partition_log*, std::weak_ptr<partition>>

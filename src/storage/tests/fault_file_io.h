@@ -45,6 +45,11 @@ public:
         std::lock_guard lock(_m->mutex);
         return _m->bytes_read;
     }
+    // pread calls on .log files.
+    uint64_t log_preads() const {
+        std::lock_guard lock(_m->mutex);
+        return _m->log_preads;
+    }
     // Power loss. REQUIRES: no file of this io is still open (close the log first).
     void drop_unsynced() {
         std::lock_guard lock(_m->mutex);
@@ -72,7 +77,8 @@ public:
             auto size = (*f)->size();
             st->synced_size = size ? *size : 0;
         }
-        return std::unique_ptr<file>(std::make_unique<fault_file>(std::move(*f), st, _m));
+        bool is_log = path.extension() == ".log";
+        return std::unique_ptr<file>(std::make_unique<fault_file>(std::move(*f), st, _m, is_log));
     }
     result<void, errc> rename(const std::filesystem::path& from,
                               const std::filesystem::path& to) override {
@@ -133,13 +139,14 @@ private:
         std::optional<int> renames_left;
         uint64_t fsyncs = 0;
         uint64_t bytes_read = 0;
+        uint64_t log_preads = 0;
     };
 
     class fault_file final : public file {
     public:
         fault_file(std::unique_ptr<file> inner, std::shared_ptr<file_state> st,
-                   std::shared_ptr<shared> m)
-            : _inner(std::move(inner)), _st(std::move(st)), _m(std::move(m)) {}
+                   std::shared_ptr<shared> m, bool is_log)
+            : _inner(std::move(inner)), _st(std::move(st)), _m(std::move(m)), _is_log(is_log) {}
 
         result<void, errc> pwrite(bytes_view data, uint64_t offset) override {
             size_t allowed = data.size();
@@ -165,10 +172,9 @@ private:
         }
         result<size_t, errc> pread(mutable_bytes_view buf, uint64_t offset) const override {
             auto n = _inner->pread(buf, offset);
-            if (n) {
-                std::lock_guard lock(_m->mutex);
-                _m->bytes_read += *n;
-            }
+            std::lock_guard lock(_m->mutex);
+            if (_is_log) ++_m->log_preads;
+            if (n) _m->bytes_read += *n;
             return n;
         }
         result<void, errc> fsync() override {
@@ -192,6 +198,7 @@ private:
         std::unique_ptr<file> _inner;
         std::shared_ptr<file_state> _st;
         std::shared_ptr<shared> _m;
+        bool _is_log;
     };
 
     std::shared_ptr<shared> _m = std::make_shared<shared>();

@@ -3,7 +3,6 @@
 // pread from the index position; these tests put that first batch at the edges of that window.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <random>
 
 #include "storage/partition_log.h"
@@ -16,63 +15,6 @@ namespace {
 
 using model::offset;
 using test::make_batch;
-
-// The real filesystem, counting the preads of .log files.
-class counting_file_io final : public file_io {
-public:
-    uint64_t log_preads() const { return _preads->load(); }
-    void reset() { _preads->store(0); }
-
-    result<std::unique_ptr<file>, errc> open(const std::filesystem::path& path,
-                                             open_mode mode) override {
-        auto f = default_file_io().open(path, mode);
-        if (!f) return fail(f.error());
-        if (path.extension() != ".log") return f;
-        return std::unique_ptr<file>(std::make_unique<counting_file>(std::move(*f), _preads));
-    }
-    result<void, errc> rename(const std::filesystem::path& from,
-                              const std::filesystem::path& to) override {
-        return default_file_io().rename(from, to);
-    }
-    result<void, errc> remove(const std::filesystem::path& path) override {
-        return default_file_io().remove(path);
-    }
-    result<void, errc> create_directories(const std::filesystem::path& dir) override {
-        return default_file_io().create_directories(dir);
-    }
-    result<std::vector<std::string>, errc> list(const std::filesystem::path& dir) override {
-        return default_file_io().list(dir);
-    }
-    result<void, errc> fsync_directory(const std::filesystem::path& dir) override {
-        return default_file_io().fsync_directory(dir);
-    }
-
-private:
-    class counting_file final : public file {
-    public:
-        counting_file(std::unique_ptr<file> inner, std::shared_ptr<std::atomic<uint64_t>> preads)
-            : _inner(std::move(inner)), _preads(std::move(preads)) {}
-        result<void, errc> pwrite(bytes_view data, uint64_t offset) override {
-            return _inner->pwrite(data, offset);
-        }
-        result<void, errc> pwritev(std::span<const bytes_view> parts, uint64_t offset) override {
-            return _inner->pwritev(parts, offset);
-        }
-        result<size_t, errc> pread(mutable_bytes_view buf, uint64_t offset) const override {
-            _preads->fetch_add(1);
-            return _inner->pread(buf, offset);
-        }
-        result<void, errc> fsync() override { return _inner->fsync(); }
-        result<void, errc> truncate(uint64_t size) override { return _inner->truncate(size); }
-        result<uint64_t, errc> size() const override { return _inner->size(); }
-
-    private:
-        std::unique_ptr<file> _inner;
-        std::shared_ptr<std::atomic<uint64_t>> _preads;
-    };
-
-    std::shared_ptr<std::atomic<uint64_t>> _preads = std::make_shared<std::atomic<uint64_t>>(0);
-};
 
 // A batch as the log stored it.
 struct stored_batch {
@@ -119,9 +61,9 @@ protected:
     }
     // Reads, checks the answer against expected() and returns the preads it took.
     uint64_t read_and_check(int64_t start, size_t max_bytes, int64_t upper, bool min_one_batch) {
-        _io.reset();
+        uint64_t before = _io.log_preads();
         auto r = _log->read(offset(start), max_bytes, offset(upper), min_one_batch);
-        uint64_t preads = _io.log_preads();
+        uint64_t preads = _io.log_preads() - before;
         EXPECT_TRUE(r.has_value());
         if (!r) return preads;
         EXPECT_EQ(bytes(r->data.view.begin(), r->data.view.end()),
@@ -141,7 +83,7 @@ protected:
     }
 
     test::temp_dir _dir;
-    counting_file_io _io;
+    test::fault_file_io _io;  // counts the preads of .log files
     std::unique_ptr<partition_log> _log;
     std::vector<stored_batch> _batches;
 };
