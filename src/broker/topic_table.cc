@@ -136,16 +136,21 @@ result<void, std::string> topic_table::load(bool closed_cleanly) {
 }
 
 bool topic_table::close() {
-    std::unique_lock lock(_mutex);
+    decltype(_by_name) topics;
+    {
+        // Not held while the logs close: a flush holding a log's lock may be waiting for it
+        // (partition_of in the flush callback).
+        std::unique_lock lock(_mutex);
+        topics.swap(_by_name);
+        _by_log.clear();
+    }
     bool durable = true;
-    for (auto& [_, topic] : _by_name) {
+    for (auto& [_, topic] : topics) {
         for (auto& p : topic->partitions) {
             p->close_waiters();
             durable = p->log().close() && durable;
         }
     }
-    _by_name.clear();
-    _by_log.clear();
     return durable;
 }
 

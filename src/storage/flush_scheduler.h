@@ -5,12 +5,15 @@
 // logs are flushed in parallel: an fsync waits for the disk, not a core, and the logs of a
 // multi-partition produce become durable together instead of one after another.
 //
-// The callback set with set_on_flushed runs on a flusher thread after each log's flush, with the
-// new high watermark (or the error); the broker completes the acks=all produce requests whose
+// The callback set with set_on_flushed runs on a flusher thread once each log's flushed data is
+// durable, with the new high watermark (before the flush writes index entries and snapshots), or
+// after the flush with its error; the broker completes the acks=all produce requests whose
 // last offset is below it and wakes fetches waiting for the high watermark. Callbacks for
 // different logs may run at the same time; those of one log run in order. The callback must not
-// block for long: it delays that thread's next flush. Each log's flush is counted and timed in
-// kafka_log_flushes_total and kafka_log_flush_duration_seconds (docs/metrics.md).
+// block for long: it delays that thread's next flush. It runs inside the log's flush, so it must
+// not flush, close or remove that log itself (partition_log::durable_callback). Each log's flush is
+// counted and timed in kafka_log_flushes_total and kafka_log_flush_duration_seconds
+// (docs/metrics.md).
 //
 // Lifecycle: set_on_flushed, then start(); stop() flushes what is pending, then joins. schedule()
 // may be called from any thread, before start() too (work waits for start); once stop() has

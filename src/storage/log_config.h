@@ -29,6 +29,10 @@ struct log_config {
     // Read by open() only: every byte in the directory was fsynced by a clean close (the
     // broker's clean-shutdown marker says so), so recovery need not fsync what it keeps.
     bool closed_cleanly = false;
+    // Besides the producer state snapshot at every roll, one after every this many bytes
+    // appended to a segment: after a crash, the next open replays at most this much of the
+    // active segment instead of all of it (up to segment.bytes). 0: at rolls only.
+    uint64_t snapshot_interval_bytes = 64 << 20;
 };
 
 // compact()'s settings (Kafka topic names in comments).

@@ -238,10 +238,13 @@ result<void, errc> partition_log::load_producer_state() {
     }
     _txns.apply(open, /*durable=*/true);
     size_t replayed = 0;
+    _bytes_since_snapshot = 0;
     for (auto& seg : _segments) {
         if (seg->end() <= start || seg->size == 0) continue;
         uint64_t from =
             seg->base() <= start ? seg->offsets.lookup(model::offset(start)).position : 0;
+        // What the next crash would replay again unless a snapshot is taken first.
+        if (seg == _segments.back()) _bytes_since_snapshot = seg->size - from;
         batch_scanner scanner(*seg->files.log, from, seg->size);
         while (true) {
             auto st = scanner.next(scan_mode::headers);

@@ -124,6 +124,7 @@ result<void, errc> partition_log::roll() {
     mark_dirty(old);
     // The producer state as of the new segment's base; the next flush writes it to disk.
     _pending_snapshots.push_back({base, format::encode_producer_snapshot(base, _producers)});
+    _bytes_since_snapshot = 0;
     _segments.push_back(std::make_shared<segment>(_io, _dir, base, std::move(files->log), _config));
     _dir_dirty = true;
     _log->debug("[{}] rolled to a new segment at offset {}", _name, base);
@@ -233,16 +234,22 @@ result<append_result, errc> partition_log::append(mutable_bytes_view batches,
     }
     _size_bytes.fetch_add(batches.size());
     _log_end.store(next());
+    _bytes_since_snapshot += batches.size();
+    if (_config.snapshot_interval_bytes > 0 &&
+        _bytes_since_snapshot >= _config.snapshot_interval_bytes) {
+        _pending_snapshots.push_back({next, format::encode_producer_snapshot(next, _producers)});
+        _bytes_since_snapshot = 0;
+    }
     return append_result{base, next + -1};
 }
 
-result<model::offset, errc> partition_log::flush() {
+result<model::offset, errc> partition_log::flush(const durable_callback& on_durable) {
     std::lock_guard flush_lock(_flush_mutex);
     if (_closed.load()) return fail(errc::closed);
-    return flush_locked();
+    return flush_locked(on_durable);
 }
 
-result<model::offset, errc> partition_log::flush_locked() {
+result<model::offset, errc> partition_log::flush_locked(const durable_callback& on_durable) {
     if (_failed.load()) return fail(errc::io_error);
     struct pending {
         std::shared_ptr<segment> seg;
@@ -273,12 +280,6 @@ result<model::offset, errc> partition_log::flush_locked() {
         dir_dirty = !work.empty() && std::exchange(_dir_dirty, false);
         active_base = _segments.back()->base;
     }
-    auto retry_later = [&] {
-        std::unique_lock lock(_mutex);
-        for (auto& w : work) mark_dirty(w.seg);
-        _dir_dirty = _dir_dirty || dir_dirty;
-        for (auto& snap : snapshots) _pending_snapshots.push_back(std::move(snap));
-    };
 
     for (auto& w : work) {
         if (auto r = w.seg->files.log->fsync(); !r) {
@@ -297,39 +298,14 @@ result<model::offset, errc> partition_log::flush_locked() {
             }
         }
     }
-    // Index entries go out only after the data they point to is durable. An index failure is
-    // retried at the next flush; recovery would rebuild the index anyway. Only sealed segments'
-    // indexes are fsynced (before the checkpoint may pass them): an fsync of the active one's on
-    // every flush would double the time to durability for nothing recovery needs.
-    for (auto& w : work) {
-        bool sealed = w.seg->base < active_base;
-        if (auto r = w.seg->write_pending_indexes(w.offsets, w.offsets_count, w.times,
-                                                  w.times_count, sealed);
-            !r) {
-            retry_later();
-            return fail(r.error());
-        }
-    }
+    // The names of new segment files (a roll creates all three) must survive too.
     if (dir_dirty) {
         if (auto r = _io.fsync_directory(_dir); !r) {
-            retry_later();
+            std::unique_lock lock(_mutex);
+            for (auto& w : work) mark_dirty(w.seg);
+            _dir_dirty = true;
+            for (auto& snap : snapshots) _pending_snapshots.push_back(std::move(snap));
             return fail(r.error());
-        }
-    }
-    // Snapshots are an optimisation of the next open: one that cannot be written is logged and
-    // dropped (recovery then replays from an older one).
-    for (auto& snap : snapshots) {
-        if (auto r = write_snapshot(snap.offset, snap.data); !r) {
-            _log->warn("[{}] cannot write the producer snapshot at {}: {}", _name, snap.offset,
-                       describe(r.error()));
-        }
-    }
-    // Every segment below the active one at the snapshot is durable now. (A new log has no
-    // checkpoint until it has data.)
-    if (active_base != _checkpointed_recovery_point && !work.empty()) {
-        if (auto r = write_checkpoint(active_base); !r) {
-            _log->warn("[{}] cannot write the checkpoint ({}); recovery will re-validate more",
-                       _name, describe(r.error()));
         }
     }
     if (target > _high_watermark.load()) _high_watermark.store(target);
@@ -339,7 +315,46 @@ result<model::offset, errc> partition_log::flush_locked() {
         _txns.flushed(_high_watermark.load());
         _first_unstable.store(_txns.first_unstable());
     }
-    return model::offset(_high_watermark.load());
+    const model::offset high_watermark(_high_watermark.load());
+    // Waiters need not wait for what follows: it only shortens the next open (recovery would
+    // rebuild an index, replay from an older snapshot, re-validate from an older recovery point),
+    // so a failure there is logged and retried at the next flush, never the flush's failure.
+    if (on_durable) on_durable(high_watermark);
+
+    // Index entries go out only after the data they point to is durable. Only sealed segments'
+    // indexes are fsynced (before the checkpoint may pass them): an fsync of the active one's on
+    // every flush would double the time to durability for nothing recovery needs.
+    bool indexes_written = true;
+    for (auto& w : work) {
+        bool sealed = w.seg->base < active_base;
+        if (auto r = w.seg->write_pending_indexes(w.offsets, w.offsets_count, w.times,
+                                                  w.times_count, sealed);
+            !r) {
+            _log->warn(
+                "[{}] cannot write the index entries of segment {} ({}); retrying at the "
+                "next flush",
+                _name, w.seg->base, describe(r.error()));
+            std::unique_lock lock(_mutex);
+            for (auto& again : work) mark_dirty(again.seg);
+            indexes_written = false;
+            break;
+        }
+    }
+    for (auto& snap : snapshots) {
+        if (auto r = write_snapshot(snap.offset, snap.data); !r) {
+            _log->warn("[{}] cannot write the producer snapshot at {}: {}", _name, snap.offset,
+                       describe(r.error()));
+        }
+    }
+    // Every segment below the active one at the snapshot is durable now, indexes included. (A
+    // new log has no checkpoint until it has data.)
+    if (indexes_written && active_base != _checkpointed_recovery_point && !work.empty()) {
+        if (auto r = write_checkpoint(active_base); !r) {
+            _log->warn("[{}] cannot write the checkpoint ({}); recovery will re-validate more",
+                       _name, describe(r.error()));
+        }
+    }
+    return high_watermark;
 }
 
 std::vector<segment_snapshot> partition_log::snapshot_from(model::offset o) const {

@@ -33,6 +33,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -98,11 +99,18 @@ public:
     // ignored, as Kafka does.
     result<append_result, errc> append(mutable_bytes_view batches, model::leader_epoch epoch);
 
-    // fsyncs every segment with unsynced data, writes their pending index entries, then moves
-    // the high watermark to the log end offset as of the start of the flush; returns it. After a
-    // failed fsync the log refuses appends and flushes (io_error) until reopened: the kernel may
-    // have dropped the dirty pages, so only recovery can tell what is on disk.
-    result<model::offset, errc> flush();
+    // Runs inside flush() as soon as everything flushed is durable, with the new high watermark;
+    // the index entries, snapshots and checkpoint that follow it need not delay any waiter.
+    // REQUIRES: does not call back into this log's flush(), close(), remove() or retention.
+    using durable_callback = std::function<void(model::offset high_watermark)>;
+
+    // fsyncs every segment with unsynced data, then moves the high watermark to the log end
+    // offset as of the start of the flush (calling `on_durable`), then writes the pending index
+    // entries, producer snapshots and checkpoint; returns the high watermark. A failure of those
+    // last writes is logged and retried by the next flush, as they only shorten the next open.
+    // After a failed fsync the log refuses appends and flushes (io_error) until reopened: the
+    // kernel may have dropped the dirty pages, so only recovery can tell what is on disk.
+    result<model::offset, errc> flush(const durable_callback& on_durable = {});
 
     model::offset log_start_offset() const { return model::offset(_log_start.load()); }
     model::offset log_end_offset() const { return model::offset(_log_end.load()); }
@@ -251,7 +259,8 @@ private:
     void replay_txn_change(segment& seg, const txn_change& change);
     int64_t wall_now_ms() const;
     result<void, errc> write_checkpoint(model::offset recovery_point);
-    result<model::offset, errc> flush_locked();  // REQUIRES: _flush_mutex
+    // REQUIRES: _flush_mutex.
+    result<model::offset, errc> flush_locked(const durable_callback& on_durable = {});
     // REQUIRES: _mutex held exclusively.
     result<void, errc> roll();
     bool should_roll(const segment& active, uint64_t bytes, int64_t offsets) const;
@@ -305,6 +314,8 @@ private:
         bytes data;
     };
     std::vector<pending_snapshot> _pending_snapshots;  // GUARDED_BY(_mutex)
+    // Bytes appended since the newest snapshot was taken (log_config::snapshot_interval_bytes).
+    uint64_t _bytes_since_snapshot = 0;  // GUARDED_BY(_mutex)
 
     std::mutex _cleaner_mutex;
     std::atomic<bool> _stop_cleaning{false};  // close()/remove() want a running compaction out
