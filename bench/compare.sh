@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: Fjord vs NATS JetStream vs Redis Streams on loopback, plus the
-# machine's limits (loopback TCP, sequential write with fsync, fdatasync latency). Runs are
+# machine's limits (loopback TCP, sequential write with fsync, fdatasync latency, the latency
+# floor of showing only fsynced records: fjord-durable-floor). Runs are
 # interleaved (Fjord, NATS, Redis, Fjord, ...) for ROUNDS rounds; every figure is reported as
 # min / median / max. Writes bench/results/<date>.md and .png. See bench/README.md.
 #
@@ -13,7 +14,7 @@
 #   ROUNDS=3                 rounds of every system
 #   SYSTEMS="fjord nats redis"
 #   FIO_SIZE=1g              bytes the sequential-write limit writes
-#   BUILD_DIR=<repo>/build/release   where fjord, fjord-loadgen and fjord-peergen are (built)
+#   BUILD_DIR=<repo>/build/release   where fjord and the bench tools are (built)
 #   SKIP_BUILD=1             use the binaries as they are
 #   FJORD_BIN=<path>         a broker binary other than $BUILD_DIR/fjord
 #   SKIP_INSTALL=1           do not apt-get install missing packages
@@ -58,17 +59,18 @@ fi
 fjord=${FJORD_BIN:-$build_dir/fjord}
 loadgen=$build_dir/bench/fjord-loadgen
 peergen=$build_dir/bench/fjord-peergen
+floorgen=$build_dir/bench/fjord-durable-floor
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
     if [[ -f $build_dir/CMakeCache.txt ]]; then
         cmake "$build_dir" >&2
     else
-        cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
+        cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
     fi
-    targets=(fjord-loadgen fjord-peergen)
+    targets=(fjord-loadgen fjord-peergen fjord-durable-floor)
     [[ -z ${FJORD_BIN:-} ]] && targets+=(fjord)
     cmake --build "$build_dir" -j2 --target "${targets[@]}" >&2
 fi
-for bin in "$fjord" "$loadgen" "$peergen"; do
+for bin in "$fjord" "$loadgen" "$peergen" "$floorgen"; do
     [[ -x $bin ]] || { log "$bin is missing (build it, or unset SKIP_BUILD)"; exit 1; }
 done
 
@@ -218,6 +220,11 @@ print(round(p["50.000000"] / 1e6, 3), round(p["99.000000"] / 1e6, 3))' |
         { read -r p50 p99
           record "$round" limit "fdatasync of 4 KiB (fio)" "p50 ms" "$p50"
           record "$round" limit "fdatasync of 4 KiB (fio)" "p99 ms" "$p99"; }
+    # The floor under Fjord's latency (records are shown only once fsynced): the latency run's
+    # rate and size, written and made durable by group commit, with no network or client.
+    run_tool "$round" limit "durable floor at the latency rate (group commit, no network)" \
+        latency "$floorgen" --dir "$dir" --rate "$rate" --messages "$latency_messages" \
+        --size "$latency_size"
     rm -rf "$dir"
 }
 

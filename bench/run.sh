@@ -33,7 +33,7 @@ group_topic=bench-groups
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
     if [[ ! -f $build_dir/CMakeCache.txt ]]; then
-        cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
+        cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
     fi
     targets=(fjord-loadgen)
     [[ -z ${FJORD_BIN:-} ]] && targets+=(fjord)
