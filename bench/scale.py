@@ -10,14 +10,18 @@ report (also written to RESULTS_DIR/scale-<date>.md):
   data       DATA_GB of 1 KiB records in DATA_PARTITIONS partitions (acks=1), then the restart
              time after SIGTERM, after SIGKILL, and after SIGTERM with the page cache dropped
              (when /proc/sys/vm/drop_caches is writable)
+  replay     REPLAY_GB of 1 KiB records in one partition, sent one per batch (fjord-loadgen
+             latency at 60,000/s, linger 0), then the restart time after SIGKILL, warm and with the
+             page cache dropped: the producer state is replayed from the newest snapshot, taken
+             every 64 MiB, not from the start of the 1 GiB segment
   rss        DURATION seconds of steady load (fjord-loadgen latency at RATE records/s, which
              produces and consumes), RSS sampled every 5 s; the topic's retention keeps the disk
              bounded, so the broker also deletes segments while it runs
 
 Environment (all optional): BUILD_DIR (default build/release), WORK_DIR (default a new temporary
 directory, removed at the end), RESULTS_DIR (default bench/results), PARTS (default
-"startup partitions data rss"), STARTS=5, PARTITIONS=10000, DATA_GB=10, DATA_PARTITIONS=10,
-DURATION=600, RATE=10000.
+"startup partitions data replay rss"), STARTS=5, PARTITIONS=10000, DATA_GB=10,
+DATA_PARTITIONS=10, REPLAY_GB=1, DURATION=600, RATE=10000.
 """
 
 import datetime
@@ -35,11 +39,12 @@ BUILD = os.environ.get("BUILD_DIR", os.path.join(REPO, "build", "release"))
 FJORD = os.path.join(BUILD, "fjord")
 LOADGEN = os.path.join(BUILD, "bench", "fjord-loadgen")
 RESULTS_DIR = os.environ.get("RESULTS_DIR", os.path.join(REPO, "bench", "results"))
-PARTS = os.environ.get("PARTS", "startup partitions data rss").split()
+PARTS = os.environ.get("PARTS", "startup partitions data replay rss").split()
 STARTS = int(os.environ.get("STARTS", "5"))
 PARTITIONS = int(os.environ.get("PARTITIONS", "10000"))
 DATA_GB = float(os.environ.get("DATA_GB", "10"))
 DATA_PARTITIONS = int(os.environ.get("DATA_PARTITIONS", "10"))
+REPLAY_GB = float(os.environ.get("REPLAY_GB", "1"))
 DURATION = int(os.environ.get("DURATION", "600"))
 RATE = int(os.environ.get("RATE", "10000"))
 
@@ -214,6 +219,26 @@ def data(work, rows):
     shutil.rmtree(os.path.dirname(broker.data_dir))
 
 
+def replay(work, rows):
+    broker = Broker(os.path.join(work, "replay", "data"))
+    os.makedirs(os.path.dirname(broker.data_dir))
+    broker.start()
+    messages = int(REPLAY_GB * (1 << 30) / 1024)
+    create_topic(broker, "small", 1)
+    log(f"producing {messages} records of 1 KiB, one per batch")
+    run(LOADGEN, "latency", "--brokers", broker.address, "--topic", "small", "--messages",
+        str(messages), "--size", "1024", "--rate", "60000", "--acks", "1", "--linger-ms", "0")
+    size = du_gib(broker.data_dir)
+    broker.stop(signal.SIGKILL)
+    what = f"restart after SIGKILL on {size:.1f} GiB of one-record batches in one segment"
+    rows.append((what, ms(broker.start())))
+    broker.stop(signal.SIGKILL)
+    if drop_page_cache():
+        rows.append(("the same, page cache dropped", ms(broker.start())))
+        broker.stop(signal.SIGKILL)
+    shutil.rmtree(os.path.dirname(broker.data_dir))
+
+
 def rss(work, rows):
     # Retention checks every 10 s (Kafka's default is 5 minutes), so the data kept, and with it
     # the in-memory indexes (about 5 MB per GB), stays near retention.bytes during the run.
@@ -250,7 +275,15 @@ def rss(work, rows):
     shutil.rmtree(os.path.dirname(broker.data_dir))
 
 
+PART_RUNNERS = {"startup": startup, "partitions": partitions, "data": data, "replay": replay,
+                "rss": rss}
+
+
 def main():
+    unknown = [p for p in PARTS if p not in PART_RUNNERS]
+    if unknown:
+        log(f"unknown PARTS {' '.join(unknown)}: choose from {' '.join(PART_RUNNERS)}")
+        return 2
     for binary in (FJORD, LOADGEN):
         if not os.access(binary, os.X_OK):
             log(f"{binary} is missing: build it first (scripts/build.sh release)")
@@ -262,8 +295,7 @@ def main():
     try:
         for part in PARTS:
             log(f"part: {part}")
-            {"startup": startup, "partitions": partitions, "data": data, "rss": rss}[part](
-                work, rows)
+            PART_RUNNERS[part](work, rows)
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)

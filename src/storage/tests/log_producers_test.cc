@@ -272,6 +272,7 @@ TEST_F(log_producers_test, crash_replays_only_what_follows_the_newest_snapshot) 
 
 TEST_F(log_producers_test, reopening_counts_the_replayed_bytes_towards_the_next_snapshot) {
     _config.snapshot_interval_bytes = 200;
+    _config.index_interval_bytes = 1;  // the replay starts exactly at the snapshot's batch
     auto log = open();
     for (int i = 0; i < 5; ++i) ASSERT_TRUE(produce(*log, 1, i));  // snapshot at 3
     ASSERT_TRUE(log->flush());
