@@ -115,7 +115,7 @@ def main():
                  "| Fjord ÷ best peer | Fjord ÷ limit |")
     lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     chart_rows = []  # (label, fjord, fjord acks=all, nats, redis) MB/s stats
-    latency_rows = []  # (metric, fjord, fjord acks=all, nats, redis) stats
+    latency_rows = []  # (metric, fjord, fjord acks=all, nats, redis, durable floor) stats
     for workload in order:
         metrics = []
         for (system, w, metric) in values:
@@ -150,7 +150,8 @@ def main():
                 latency_rows.append((metric.split()[0], stats("fjord", workload, metric),
                                      stats("fjord-acks-all", workload, metric),
                                      stats("nats", workload, metric),
-                                     stats("redis", workload, metric)))
+                                     stats("redis", workload, metric),
+                                     stats("limit", FLOOR, metric)))
 
     lines.append("")
     lines.append("Machine limits, measured in the same run:")
@@ -206,7 +207,8 @@ def main():
         "plot $latency using 2:3:4:xtic(1) title 'Fjord acks=1' lc rgb '#7b2cbf', "
         "'' using 5:6:7 title 'Fjord acks=all' lc rgb '#c77dff', "
         "'' using 8:9:10 title 'NATS JetStream' lc rgb '#2a9d8f', "
-        "'' using 11:12:13 title 'Redis Streams' lc rgb '#e76f51'",
+        "'' using 11:12:13 title 'Redis Streams' lc rgb '#e76f51', "
+        "'' using 14:15:16 title 'durable floor (limit)' lc rgb '#adb5bd'",
         "unset multiplot",
     ]
     with open(args.out + ".gp", "w") as f:

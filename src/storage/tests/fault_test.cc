@@ -4,6 +4,7 @@
 #include "storage/partition_log.h"
 #include "storage/segment_format.h"
 #include "storage/tests/fault_file_io.h"
+#include "storage/tests/producer_batches.h"
 #include "storage/tests/test_batches.h"
 
 namespace fjord::storage {
@@ -96,6 +97,32 @@ TEST_F(fault_test, enospc_writing_indexes_does_not_hold_back_durable_data_and_is
     ASSERT_TRUE(hw);
     EXPECT_EQ(*hw, offset(2));
     EXPECT_EQ(fs::file_size(dir() / "00000000000000000000.index"), format::offset_entry_size);
+}
+
+// The checkpoint lets recovery skip the sealed segments, so it moves only once their indexes are
+// durable: not in a flush whose index writes failed, but in the next one, which retries them.
+TEST_F(fault_test, index_failure_after_a_roll_leaves_the_checkpoint_to_the_next_flush) {
+    _config.segment_bytes = 200;
+    _config.index_interval_bytes = 1;
+    auto log = open();
+    auto recovery_point = [&] {
+        auto d = format::decode_checkpoint(test::read_whole_file(dir() / "partition.checkpoint"));
+        EXPECT_EQ(d.status, format::checkpoint_status::ok);
+        return d.value.recovery_point;
+    };
+    ASSERT_TRUE(append(*log, make_batch(2)));
+    ASSERT_TRUE(log->flush());
+    EXPECT_EQ(recovery_point(), offset(0));
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(append(*log, make_batch(2)));
+    ASSERT_GT(log->segment_count(), 1u);
+    _io.set_space_left(0);
+    auto hw = log->flush();
+    ASSERT_TRUE(hw);
+    EXPECT_EQ(*hw, offset(8));
+    EXPECT_EQ(recovery_point(), offset(0));
+    _io.set_space_left(std::nullopt);
+    ASSERT_TRUE(log->flush());
+    EXPECT_GT(recovery_point(), offset(0));
 }
 
 TEST_F(fault_test, failed_fsync_refuses_further_writes_until_reopened) {
