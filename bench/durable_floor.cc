@@ -67,13 +67,9 @@ floor_options parse(int argc, char** argv) {
         } else if (flag == "--size") {
             opts.size = number(1 << 20);
         } else if (flag == "--format") {
-            if (value == "text") {
-                opts.format = output_format::text;
-            } else if (value == "markdown") {
-                opts.format = output_format::markdown;
-            } else {
-                usage_error(fmt::format("--format: text or markdown, not {}", value));
-            }
+            const auto format = parse_output_format(value);
+            if (!format) usage_error(fmt::format("--format: text or markdown, not {}", value));
+            opts.format = *format;
         } else {
             usage_error(fmt::format("unknown option {}", flag));
         }

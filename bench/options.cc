@@ -236,13 +236,9 @@ parse_result parse_options(int argc, char** argv) {
             }
             opts.transaction_size = *n;
         } else if (flag == "--format") {
-            if (value == "text") {
-                opts.format = output_format::text;
-            } else if (value == "markdown") {
-                opts.format = output_format::markdown;
-            } else {
-                return bad_value(flag, value, "text or markdown");
-            }
+            const auto format = parse_output_format(value);
+            if (!format) return bad_value(flag, value, "text or markdown");
+            opts.format = *format;
         }
     }
     if (opts.idempotent && opts.acks != "-1") {

@@ -1,13 +1,21 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace fjord::bench {
 
 enum class mode { produce, consume, latency, group_join, offset_commit };
 enum class output_format { text, markdown };
+// The value of a --format flag: "text" or "markdown"; nullopt for anything else.
+inline std::optional<output_format> parse_output_format(std::string_view name) {
+    if (name == "text") return output_format::text;
+    if (name == "markdown") return output_format::markdown;
+    return std::nullopt;
+}
 enum class commit_style { sync, async };
 
 struct options {

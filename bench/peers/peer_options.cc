@@ -131,13 +131,9 @@ peer_parse_result parse_peer_options(int argc, char** argv) {
             if (!n) return bad_value(flag, value, "an integer from 1 to 1000000");
             opts.window = *n;
         } else if (flag == "--format") {
-            if (value == "text") {
-                opts.format = output_format::text;
-            } else if (value == "markdown") {
-                opts.format = output_format::markdown;
-            } else {
-                return bad_value(flag, value, "text or markdown");
-            }
+            const auto format = parse_output_format(value);
+            if (!format) return bad_value(flag, value, "text or markdown");
+            opts.format = *format;
         } else {
             return peer_usage_error{"unknown flag " + std::string(flag)};
         }
