@@ -17,8 +17,9 @@ namespace {
 using model::offset;
 using test::make_batch;
 
-std::shared_ptr<partition_log> open_log(const std::filesystem::path& dir, file_io& io) {
-    auto r = partition_log::open(dir, log_config{}, io);
+std::shared_ptr<partition_log> open_log(const std::filesystem::path& dir, file_io& io,
+                                        log_config config = {}) {
+    auto r = partition_log::open(dir, config, io);
     EXPECT_TRUE(r.has_value());
     return r ? std::shared_ptr<partition_log>(std::move(r).value()) : nullptr;
 }
@@ -167,7 +168,36 @@ TEST(flush_scheduler, reports_flush_errors_to_the_callback) {
     flusher.stop();
     io.set_fail_fsync(false);
     EXPECT_EQ(w.errors(), 1u);
+    EXPECT_EQ(w.callbacks(), 1u);
     EXPECT_EQ(log->high_watermark(), offset(0));
+}
+
+// Index entries only shorten the next open: failing to write them must not fail the waiters of
+// data that is durable.
+TEST(flush_scheduler, index_write_failure_after_the_fsync_completes_the_waiters) {
+    test::temp_dir dir;
+    test::fault_file_io io;
+    log_config config;
+    config.index_interval_bytes = 1;  // every batch has an index entry to write
+    auto log = open_log(dir.path() / "p", io, config);
+    waiters w;
+    flush_scheduler flusher;
+    flusher.set_on_flushed([&](partition_log& l, auto hw) { w.on_flushed(l, std::move(hw)); });
+    for (int i = 0; i < 2; ++i) {
+        bytes b = make_batch(1);
+        auto r = log->append(b, model::leader_epoch(1));
+        ASSERT_TRUE(r);
+        w.add(log.get(), r->last_offset);
+    }
+    io.set_space_left(0);
+    flusher.schedule(log);
+    flusher.start();
+    ASSERT_TRUE(w.wait_all(std::chrono::seconds(30)));
+    flusher.stop();
+    io.set_space_left(std::nullopt);
+    EXPECT_EQ(w.errors(), 0u);
+    EXPECT_EQ(w.callbacks(), 1u);
+    EXPECT_EQ(log->high_watermark(), offset(2));
 }
 
 }  // namespace
