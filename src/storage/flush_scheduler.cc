@@ -90,15 +90,14 @@ void flush_scheduler::run() {
             _flushing.insert(log.get());
         }
         auto began = std::chrono::steady_clock::now();
-        bool reported = false;
         auto r = log->flush([&](model::offset high_watermark) {
-            reported = true;
             if (_on_flushed) _on_flushed(*log, high_watermark);
         });
         m.duration.observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
         m.flushes.inc();
-        if (!reported && _on_flushed) _on_flushed(*log, std::move(r));
+        // A flush that succeeded has reported its high watermark already; a failed one never did.
+        if (!r && _on_flushed) _on_flushed(*log, std::move(r));
         bool requeued = false;
         {
             std::lock_guard lock(_mutex);

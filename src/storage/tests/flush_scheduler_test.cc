@@ -33,6 +33,14 @@ public:
         _waiting[log].push_back(last);
         ++_added;
     }
+    // An acks=all produce: appends a batch of `records` and parks a waiter for its last offset.
+    bool produce(partition_log& log, int records = 1) {
+        bytes b = make_batch(records);
+        auto r = log.append(b, model::leader_epoch(1));
+        if (!r) return false;
+        add(&log, r->last_offset);
+        return true;
+    }
     void on_flushed(partition_log& log, result<model::offset, errc> hw) {
         std::lock_guard lock(_mutex);
         ++_callbacks;
@@ -89,10 +97,7 @@ TEST(flush_scheduler, completes_every_waiter_once_durable) {
         producers.emplace_back([&, t] {
             for (int i = 0; i < per_thread; ++i) {
                 auto& log = logs[static_cast<size_t>(t + i) % logs.size()];
-                bytes b = make_batch(2);
-                auto r = log->append(b, model::leader_epoch(1));
-                ASSERT_TRUE(r);
-                w.add(log.get(), r->last_offset);
+                ASSERT_TRUE(w.produce(*log, 2));
                 flusher.schedule(log);
             }
         });
@@ -119,10 +124,7 @@ TEST(flush_scheduler, one_flush_covers_many_appends) {
     flusher.set_on_flushed([&](partition_log& l, auto hw) { w.on_flushed(l, std::move(hw)); });
     // Scheduled before the flusher runs, as if appends arrived during an fsync.
     for (int i = 0; i < 50; ++i) {
-        bytes b = make_batch(1);
-        auto r = log->append(b, model::leader_epoch(1));
-        ASSERT_TRUE(r);
-        w.add(log.get(), r->last_offset);
+        ASSERT_TRUE(w.produce(*log));
         flusher.schedule(log);
     }
     auto fsyncs_before = io.fsync_count();
@@ -183,12 +185,7 @@ TEST(flush_scheduler, index_write_failure_after_the_fsync_completes_the_waiters)
     waiters w;
     flush_scheduler flusher;
     flusher.set_on_flushed([&](partition_log& l, auto hw) { w.on_flushed(l, std::move(hw)); });
-    for (int i = 0; i < 2; ++i) {
-        bytes b = make_batch(1);
-        auto r = log->append(b, model::leader_epoch(1));
-        ASSERT_TRUE(r);
-        w.add(log.get(), r->last_offset);
-    }
+    for (int i = 0; i < 2; ++i) ASSERT_TRUE(w.produce(*log));
     io.set_space_left(0);
     flusher.schedule(log);
     flusher.start();
