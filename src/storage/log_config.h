@@ -33,6 +33,11 @@ struct log_config {
     // appended to a segment: after a crash, the next open replays at most this much of the
     // active segment instead of all of it (up to segment.bytes). 0: at rolls only.
     uint64_t snapshot_interval_bytes = 64 << 20;
+    // The active segment's index entries reach their files at a flush once they index this many
+    // bytes of .log past the entries already written (and always at seal and close): after a
+    // crash, recovery re-validates at most this much more of the active segment, and a flush of
+    // a few records does not open, write and close both index files. 0: at every flush.
+    uint64_t index_write_interval_bytes = 4 << 20;
 };
 
 // compact()'s settings (Kafka topic names in comments).

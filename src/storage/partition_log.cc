@@ -249,7 +249,8 @@ result<model::offset, errc> partition_log::flush(const durable_callback& on_dura
     return flush_locked(on_durable);
 }
 
-result<model::offset, errc> partition_log::flush_locked(const durable_callback& on_durable) {
+result<model::offset, errc> partition_log::flush_locked(const durable_callback& on_durable,
+                                                        index_writes indexes) {
     if (_failed.load()) return fail(errc::io_error);
     struct pending {
         std::shared_ptr<segment> seg;
@@ -268,17 +269,45 @@ result<model::offset, errc> partition_log::flush_locked(const durable_callback& 
         std::unique_lock lock(_mutex);
         target = _log_end.load();
         snapshots.swap(_pending_snapshots);
-        work.reserve(_dirty.size());
+        const auto& active = _segments.back();
+        active_base = active->base;
+        // Writing the active segment's entries at every flush would cost opening, writing and
+        // closing both index files per group commit; they wait until due (log_config).
+        auto due = [&](const segment& s) {
+            return indexes == index_writes::all || s.base < active_base ||
+                   s.unwritten_index_bytes() >= _config.index_write_interval_bytes;
+        };
+        auto take = [&](const std::shared_ptr<segment>& s) {
+            pending p{s,
+                      {},
+                      s->offsets_written,
+                      {},
+                      s->times_written,
+                      std::exchange(s->txn_unsynced, false) ? s->txnindex : nullptr};
+            if (due(*s)) {
+                p.offsets = s->offsets.encode(s->offsets_written);
+                p.offsets_count = s->offsets.size();
+                p.times = s->times.encode(s->times_written);
+                p.times_count = s->times.size();
+            }
+            return p;
+        };
+        work.reserve(_dirty.size() + 1);
         for (auto& s : _dirty) {
             s->dirty = false;
-            work.push_back({s, s->offsets.encode(s->offsets_written), s->offsets.size(),
-                            s->times.encode(s->times_written), s->times.size(),
-                            std::exchange(s->txn_unsynced, false) ? s->txnindex : nullptr});
+            work.push_back(take(s));
         }
         _dirty.clear();
+        // Entries held back at earlier flushes of a segment with no new data since.
+        if (indexes == index_writes::all &&
+            std::none_of(work.begin(), work.end(),
+                         [&](const pending& p) { return p.seg == active; }) &&
+            (active->offsets.size() > active->offsets_written ||
+             active->times.size() > active->times_written)) {
+            work.push_back(take(active));
+        }
         // New files with nothing durable in them can wait (a fresh, empty log's).
         dir_dirty = !work.empty() && std::exchange(_dir_dirty, false);
-        active_base = _segments.back()->base;
     }
 
     for (auto& w : work) {
@@ -552,7 +581,7 @@ bool partition_log::close() {
     std::lock_guard flush_lock(_flush_mutex);
     if (_closed.load()) return _closed_durable;
     if (!_failed.load()) {
-        if (auto r = flush_locked(); !r) {
+        if (auto r = flush_locked({}, index_writes::all); !r) {
             _log->error("[{}] flush on close failed: {}", _name, describe(r.error()));
         } else {
             write_close_snapshot();

@@ -259,8 +259,12 @@ private:
     void replay_txn_change(segment& seg, const txn_change& change);
     int64_t wall_now_ms() const;
     result<void, errc> write_checkpoint(model::offset recovery_point);
+    // Which index entries a flush writes: the active segment's only once they are due
+    // (log_config::index_write_interval_bytes), or all of them (close).
+    enum class index_writes { when_due, all };
     // REQUIRES: _flush_mutex.
-    result<model::offset, errc> flush_locked(const durable_callback& on_durable = {});
+    result<model::offset, errc> flush_locked(const durable_callback& on_durable = {},
+                                             index_writes indexes = index_writes::when_due);
     // REQUIRES: _mutex held exclusively.
     result<void, errc> roll();
     bool should_roll(const segment& active, uint64_t bytes, int64_t offsets) const;

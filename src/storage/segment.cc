@@ -99,6 +99,13 @@ void segment::reset_tracking() {
     bytes_since_index_entry = 0;
 }
 
+uint64_t segment::unwritten_index_bytes() const {
+    const auto& entries = offsets.entries();
+    if (entries.size() <= offsets_written) return 0;
+    uint64_t written_up_to = offsets_written == 0 ? 0 : entries[offsets_written - 1].position;
+    return entries.back().position - written_up_to;
+}
+
 result<void, errc> segment::write_pending_indexes(bytes_view offset_bytes, size_t offset_count,
                                                   bytes_view time_bytes, size_t time_count,
                                                   bool sync) {

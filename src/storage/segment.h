@@ -100,6 +100,10 @@ public:
     bool txn_unsynced = false;  // entries written since the file's last fsync
     bool txn_rewrite = false;   // recovery only: `aborted` differs from the file
 
+    // Bytes of .log between the last offset entry in the file (position 0 when none) and the
+    // newest one in memory. REQUIRES: both partition_log locks.
+    uint64_t unwritten_index_bytes() const;
+
     // Guarded by partition_log::_flush_mutex: index entries already in the files.
     size_t offsets_written = 0;
     size_t times_written = 0;

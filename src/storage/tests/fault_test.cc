@@ -82,6 +82,7 @@ TEST_F(fault_test, enospc_on_empty_disk_leaves_the_log_empty_and_usable) {
 
 TEST_F(fault_test, enospc_writing_indexes_does_not_hold_back_durable_data_and_is_retried) {
     _config.index_interval_bytes = 1;
+    _config.index_write_interval_bytes = 0;  // the active segment's entries at every flush
     auto log = open();
     ASSERT_TRUE(append(*log, make_batch(1)));
     ASSERT_TRUE(append(*log, make_batch(1)));  // indexed

@@ -217,6 +217,70 @@ TEST_F(tail_recovery_test, a_time_entry_past_the_surviving_log_makes_it_re_valid
     EXPECT_EQ(indexes(), written);
 }
 
+// Group commit flushes a few records at a time; the active segment's index files are written
+// once their entries cover log_config::index_write_interval_bytes, not at each of those flushes.
+TEST_F(tail_recovery_test, the_active_segments_entries_reach_the_files_once_due) {
+    _config.index_write_interval_bytes = 64 * 1024;
+    auto log = open();
+    int appended = 0;
+    while (fs::file_size(file(".log")) < 60 * 1024) {
+        append(*log, appended, appended + 1);
+        ++appended;
+        ASSERT_TRUE(log->flush());
+    }
+    EXPECT_EQ(fs::file_size(file(".index")), 0u);
+    EXPECT_EQ(fs::file_size(file(".timeindex")), 0u);
+    while (fs::file_size(file(".index")) == 0) {
+        ASSERT_LT(appended, batch_count);
+        append(*log, appended, appended + 1);
+        ++appended;
+        ASSERT_TRUE(log->flush());
+    }
+    // The first write came with the first entry at or past the interval.
+    EXPECT_GE(fs::file_size(file(".log")), 64u * 1024);
+    EXPECT_LT(fs::file_size(file(".log")), 66u * 1024);
+    EXPECT_GT(fs::file_size(file(".timeindex")), 0u);
+    log->close();
+    EXPECT_EQ(indexes(), rebuilt_indexes());
+}
+
+TEST_F(tail_recovery_test, close_writes_the_entries_held_back_though_nothing_is_new) {
+    _config.index_write_interval_bytes = 1 << 30;
+    auto log = open();
+    append(*log, 0, batch_count / 2);
+    ASSERT_TRUE(log->flush());
+    EXPECT_EQ(fs::file_size(file(".index")), 0u);
+    log->close();
+    auto written = indexes();
+    EXPECT_GT(written.offsets.size(), 100 * format::offset_entry_size);
+    EXPECT_EQ(written, rebuilt_indexes());
+}
+
+// What the files lack after a kill is at most the interval's worth of entries: recovery
+// re-validates from the last entry written, not from the start of the segment.
+TEST_F(tail_recovery_test, a_kill_re_validates_about_the_write_interval) {
+    _config.index_write_interval_bytes = 64 * 1024;
+    _config.snapshot_interval_bytes = 16 * 1024;  // so the producer state replay reads little
+    auto log = open();
+    for (int i = 0; i < batch_count; ++i) {
+        append(*log, i, i + 1);
+        ASSERT_TRUE(log->flush());
+    }
+    auto log_size = fs::file_size(file(".log"));
+    kill(log);
+    auto before = _io.bytes_read();
+    auto reopened = open();
+    uint64_t read = _io.bytes_read() - before;
+    // The index files (about 20 KB here), at most the interval and one read-ahead window, and
+    // the replay of the producer state from its last snapshot.
+    EXPECT_LT(read, (20 + 64 + 64 + 16 + 16) * 1024u);
+    EXPECT_GT(log_size, 3 * read);
+    EXPECT_EQ(reopened->log_end_offset(), offset(batch_count));
+    EXPECT_EQ(read_everything(*reopened), expected(batch_count));
+    reopened->close();
+    EXPECT_EQ(indexes(), rebuilt_indexes());
+}
+
 TEST_F(tail_recovery_test, the_segments_before_the_active_one_use_their_indexes_too) {
     _config.segment_bytes = 200 * 1024;  // three segments
     fill();
