@@ -105,11 +105,12 @@ public:
     using durable_callback = std::function<void(model::offset high_watermark)>;
 
     // fsyncs every segment with unsynced data, then moves the high watermark to the log end
-    // offset as of the start of the flush (calling `on_durable`), then writes the pending index
-    // entries, producer snapshots and checkpoint; returns the high watermark. A failure of those
-    // last writes is logged and retried by the next flush, as they only shorten the next open.
-    // After a failed fsync the log refuses appends and flushes (io_error) until reopened: the
-    // kernel may have dropped the dirty pages, so only recovery can tell what is on disk.
+    // offset as of the start of the flush (calling `on_durable`), then writes the index entries
+    // that are due (log_config::index_write_interval_bytes), producer snapshots and checkpoint;
+    // returns the high watermark. A failure of those last writes is logged and retried by the
+    // next flush, as they only shorten the next open. After a failed fsync the log refuses
+    // appends and flushes (io_error) until reopened: the kernel may have dropped the dirty
+    // pages, so only recovery can tell what is on disk.
     result<model::offset, errc> flush(const durable_callback& on_durable = {});
 
     model::offset log_start_offset() const { return model::offset(_log_start.load()); }
