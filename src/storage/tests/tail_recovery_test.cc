@@ -256,6 +256,30 @@ TEST_F(tail_recovery_test, close_writes_the_entries_held_back_though_nothing_is_
     EXPECT_EQ(written, rebuilt_indexes());
 }
 
+// The checkpoint passes a sealed segment only with its indexes durable, so the flush after a
+// roll writes whatever the segment held back while it was active.
+TEST_F(tail_recovery_test, the_flush_after_a_roll_writes_the_entries_held_back) {
+    _config.segment_bytes = 200 * 1024;
+    _config.index_write_interval_bytes = 1 << 30;  // never due while active
+    auto log = open();
+    int appended = 0;
+    while (log->segment_count() < 2) {
+        append(*log, appended, appended + 1);
+        ++appended;
+        if (log->segment_count() < 2) {
+            ASSERT_TRUE(log->flush());
+        }
+    }
+    EXPECT_EQ(fs::file_size(file(".index")), 0u);
+    ASSERT_TRUE(log->flush());
+    auto after_flush = indexes();  // the first segment's
+    EXPECT_GT(after_flush.offsets.size(), 100 * format::offset_entry_size);
+    kill(log);
+    open()->close();
+    EXPECT_EQ(indexes(), after_flush);  // trusted as they were: nothing rebuilt
+    EXPECT_EQ(rebuilt_indexes(), after_flush);
+}
+
 // What the files lack after a kill is at most the interval's worth of entries: recovery
 // re-validates from the last entry written, not from the start of the segment.
 TEST_F(tail_recovery_test, a_kill_re_validates_about_the_write_interval) {
