@@ -99,6 +99,11 @@ void partition_log::mark_dirty(const std::shared_ptr<segment>& s) {
     }
 }
 
+void partition_log::queue_snapshot(model::offset at) {
+    _pending_snapshots.push_back({at, format::encode_producer_snapshot(at, _producers)});
+    _bytes_since_snapshot = 0;
+}
+
 bool partition_log::should_roll(const segment& active, uint64_t bytes, int64_t offsets) const {
     if (active.size == 0) return false;  // a segment holds at least one append
     if (active.size + bytes > _segment_bytes) return true;
@@ -122,9 +127,7 @@ result<void, errc> partition_log::roll() {
     auto& old = _segments.back();
     old->seal();
     mark_dirty(old);
-    // The producer state as of the new segment's base; the next flush writes it to disk.
-    _pending_snapshots.push_back({base, format::encode_producer_snapshot(base, _producers)});
-    _bytes_since_snapshot = 0;
+    queue_snapshot(base);
     _segments.push_back(std::make_shared<segment>(_io, _dir, base, std::move(files->log), _config));
     _dir_dirty = true;
     _log->debug("[{}] rolled to a new segment at offset {}", _name, base);
@@ -237,8 +240,7 @@ result<append_result, errc> partition_log::append(mutable_bytes_view batches,
     _bytes_since_snapshot += batches.size();
     if (_config.snapshot_interval_bytes > 0 &&
         _bytes_since_snapshot >= _config.snapshot_interval_bytes) {
-        _pending_snapshots.push_back({next, format::encode_producer_snapshot(next, _producers)});
-        _bytes_since_snapshot = 0;
+        queue_snapshot(next);
     }
     return append_result{base, next + -1};
 }
@@ -277,7 +279,13 @@ result<model::offset, errc> partition_log::flush_locked(const durable_callback& 
             return indexes == index_writes::all || s.base < active_base ||
                    s.unwritten_index_bytes() >= _config.index_write_interval_bytes;
         };
-        auto take = [&](const std::shared_ptr<segment>& s) {
+        // Entries held back at earlier flushes make the segment dirty again for the last one.
+        if (indexes == index_writes::all && active->unwritten_index_bytes() > 0) {
+            mark_dirty(active);
+        }
+        work.reserve(_dirty.size());
+        for (auto& s : _dirty) {
+            s->dirty = false;
             pending p{s,
                       {},
                       s->offsets_written,
@@ -290,22 +298,9 @@ result<model::offset, errc> partition_log::flush_locked(const durable_callback& 
                 p.times = s->times.encode(s->times_written);
                 p.times_count = s->times.size();
             }
-            return p;
-        };
-        work.reserve(_dirty.size() + 1);
-        for (auto& s : _dirty) {
-            s->dirty = false;
-            work.push_back(take(s));
+            work.push_back(std::move(p));
         }
         _dirty.clear();
-        // Entries held back at earlier flushes of a segment with no new data since.
-        if (indexes == index_writes::all &&
-            std::none_of(work.begin(), work.end(),
-                         [&](const pending& p) { return p.seg == active; }) &&
-            (active->offsets.size() > active->offsets_written ||
-             active->times.size() > active->times_written)) {
-            work.push_back(take(active));
-        }
         // New files with nothing durable in them can wait (a fresh, empty log's).
         dir_dirty = !work.empty() && std::exchange(_dir_dirty, false);
     }

@@ -276,6 +276,9 @@ private:
     // Unlinks detached segments and persists the log start. REQUIRES: _flush_mutex.
     result<void, errc> finish_detach(const std::vector<std::shared_ptr<segment>>& gone);
     void recompute_max_timestamp_locked();  // REQUIRES: _mutex held exclusively
+    // The producer state as of `at`, for the next flush to write; restarts the count towards
+    // the next periodic snapshot. REQUIRES: _mutex held exclusively.
+    void queue_snapshot(model::offset at);
     // Compaction helpers (log_compaction.cc). REQUIRES: _cleaner_mutex.
     struct compaction_pass;
     result<void, errc> compact_pass(compaction_pass& pass, compaction_stats& stats);
