@@ -38,6 +38,14 @@ struct log_config {
     // crash, recovery re-validates at most this much more of the active segment, and a flush of
     // a few records does not open, write and close both index files. 0: at every flush.
     uint64_t index_write_interval_bytes = 4 << 20;
+    // Zero-fill ahead (segment-files.md §2): when a flush carries at most a quarter of this many
+    // bytes of the active segment (records come slower than the disk syncs them), the flusher
+    // writes this many zero bytes past the data, once less than half of the last such run is
+    // left. Appends then overwrite blocks the filesystem has allocated already, and their fsync
+    // commits no new size or allocation to its journal. Larger flushes leave the file to grow
+    // as written, so data streaming in is not written twice. A longer run means fewer but
+    // longer stalls of the flush that carries it (docs/profile.md). 0: never.
+    uint64_t preallocate_bytes = 128 << 10;
 };
 
 // compact()'s settings (Kafka topic names in comments).

@@ -30,6 +30,24 @@ result<bytes, errc> read_whole(const file& f) {
     return data;
 }
 
+// Whether [from, to) of `f` holds zeros only: what zero-fill ahead (§2) leaves after the last
+// batch of an active segment. Long tails are not read: zero-fill never leaves one.
+result<bool, errc> only_zeros(const file& f, uint64_t from, uint64_t to,
+                              uint64_t longest_zero_fill) {
+    if (to - from > longest_zero_fill) return false;
+    bytes block(std::min<uint64_t>(to - from, 64 << 10));
+    for (uint64_t at = from; at < to;) {
+        auto n =
+            f.pread(mutable_bytes_view(block).first(std::min<uint64_t>(block.size(), to - at)), at);
+        if (!n) return fail(n.error());
+        if (*n == 0) return false;
+        auto got = bytes_view(block).first(*n);
+        if (std::any_of(got.begin(), got.end(), [](uint8_t b) { return b != 0; })) return false;
+        at += *n;
+    }
+    return true;
+}
+
 struct scan_outcome {
     scan_status stop;    // end, torn or invalid
     uint64_t valid_end;  // position after the last good batch
@@ -374,10 +392,18 @@ result<void, errc> partition_log::recover() {
                 if (!scanned) return fail(scanned.error());
             }
             if (scanned->stop != scan_status::end || scanned->valid_end != *log_size) {
-                _log->warn("[{}] {}: {} batch at position {}; truncating {} bytes", _name,
-                           seg->log_path.string(),
-                           scanned->stop == scan_status::torn ? "torn" : "invalid",
-                           scanned->valid_end, *log_size - scanned->valid_end);
+                auto zeros = only_zeros(*seg->files.log, scanned->valid_end, *log_size,
+                                        2 * _config.preallocate_bytes);
+                if (!zeros) return fail(zeros.error());
+                if (*zeros) {
+                    _log->info("[{}] {}: cutting {} bytes of zeros after the last batch", _name,
+                               seg->log_path.string(), *log_size - scanned->valid_end);
+                } else {
+                    _log->warn("[{}] {}: {} batch at position {}; truncating {} bytes", _name,
+                               seg->log_path.string(),
+                               scanned->stop == scan_status::torn ? "torn" : "invalid",
+                               scanned->valid_end, *log_size - scanned->valid_end);
+                }
                 if (auto r = seg->files.log->truncate(scanned->valid_end); !r) return r;
                 cut = true;
             }

@@ -194,6 +194,7 @@ result<append_result, errc> partition_log::append(mutable_bytes_view batches,
     uint64_t position = active->size;
     if (auto w = active->files.log->pwrite(batches, position); !w) {
         // Cut whatever part of the write landed, so the next append does not build on it.
+        active->zeroed_end = std::min(active->zeroed_end, position);
         if (auto t = active->files.log->truncate(position); !t) {
             _failed.store(true);
             _log->error(
@@ -207,6 +208,7 @@ result<append_result, errc> partition_log::append(mutable_bytes_view batches,
         uint64_t at = active->aborted.size() * format::txn_entry_size;
         if (auto w = active->txnindex->pwrite(format::encode_txn_entries(aborts), at); !w) {
             auto t = active->txnindex->truncate(at);
+            active->zeroed_end = std::min(active->zeroed_end, position);
             auto l = active->files.log->truncate(position);
             if (!t || !l) {
                 _failed.store(true);
@@ -279,9 +281,21 @@ result<model::offset, errc> partition_log::flush_locked(const durable_callback& 
             return indexes == index_writes::all || s.base < active_base ||
                    s.unwritten_index_bytes() >= _config.index_write_interval_bytes;
         };
-        // Entries held back at earlier flushes make the segment dirty again for the last one.
-        if (indexes == index_writes::all && active->unwritten_index_bytes() > 0) {
+        // Entries held back at earlier flushes, or zeros written ahead, make the segment dirty
+        // again for the last one.
+        if (indexes == index_writes::all &&
+            (active->unwritten_index_bytes() > 0 || active->zeroed_end > active->size)) {
             mark_dirty(active);
+        }
+        // Sealed and closed segments end at their last batch (recovery trusts sealed ones to);
+        // the fsync below makes the cut durable before the checkpoint can pass them.
+        for (auto& s : _dirty) {
+            if (s->base < active_base || indexes == index_writes::all) {
+                if (auto r = trim_zero_fill(*s); !r) return fail(r.error());
+            } else {
+                zero_fill_ahead(*s);
+            }
+            s->flushed_size = s->size;
         }
         work.reserve(_dirty.size());
         for (auto& s : _dirty) {

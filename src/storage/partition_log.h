@@ -268,6 +268,11 @@ private:
                                              index_writes indexes = index_writes::when_due);
     // REQUIRES: _mutex held exclusively.
     result<void, errc> roll();
+    // Zero-fill ahead (log_config::preallocate_bytes), log_zero_fill.cc. REQUIRES: _mutex held
+    // exclusively. zero_fill_ahead runs at a flush of the active segment and decides by what
+    // that flush carries; trim_zero_fill cuts the zeros off a segment being sealed or closed.
+    void zero_fill_ahead(segment& active);
+    result<void, errc> trim_zero_fill(segment& s);
     bool should_roll(const segment& active, uint64_t bytes, int64_t offsets) const;
     std::chrono::milliseconds now() const;
     // Takes the first `count` segments out of the list and moves the log start up to the new

@@ -90,6 +90,11 @@ public:
     std::optional<std::chrono::milliseconds> first_append_at;
     bool dirty = false;  // has bytes or index entries not yet fsynced
     bool sealed = false;
+    // Zero-fill ahead (log_config::preallocate_bytes): the .log file may hold zeros from `size`
+    // up to `zeroed_end`, when that is larger; they go when the segment is sealed or closed.
+    uint64_t zeroed_end = 0;
+    uint64_t flushed_size = 0;       // `size` when the last flush began
+    bool zero_fill_stopped = false;  // a zero-fill failed (disk full): the file grows as written
 
     // Transaction index (§11), guarded by partition_log::_mutex: the aborted transactions whose
     // marker is in this segment, in marker order, all of them written to `txnindex`. The file is

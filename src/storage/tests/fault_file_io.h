@@ -2,17 +2,22 @@
 // on demand, and simulates power loss by forgetting what was never fsynced.
 //
 // Power-loss model: a file keeps the size it had at its last fsync (bytes written later are
-// cut); a file created since its directory was last fsynced disappears. Overwrites inside the
-// synced part are kept (real disks may tear them; storage never overwrites .log bytes).
+// cut), and bytes overwritten inside that size since then get their old contents back (appends
+// overwrite the zeros written ahead, segment-files.md §2); a file created since its directory
+// was last fsynced disappears.
 #pragma once
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "storage/file_io.h"
 
@@ -56,8 +61,21 @@ public:
         for (auto& [path, st] : _m->files) {
             if (!st->dirent_synced) {
                 std::filesystem::remove(path);
-            } else if (std::filesystem::exists(path) &&
-                       std::filesystem::file_size(path) > st->synced_size) {
+                continue;
+            }
+            if (!std::filesystem::exists(path)) continue;
+            {
+                std::fstream out(path, std::ios::in | std::ios::out | std::ios::binary);
+                // Newest first, so the oldest contents of a range written twice win.
+                for (auto it = st->overwritten.rbegin(); it != st->overwritten.rend(); ++it) {
+                    if (it->first >= st->synced_size) continue;
+                    auto n = std::min<uint64_t>(it->second.size(), st->synced_size - it->first);
+                    out.seekp(static_cast<std::streamoff>(it->first));
+                    out.write(reinterpret_cast<const char*>(it->second.data()),
+                              static_cast<std::streamsize>(n));
+                }
+            }
+            if (std::filesystem::file_size(path) > st->synced_size) {
                 std::filesystem::resize_file(path, st->synced_size);
             }
         }
@@ -130,6 +148,8 @@ private:
     struct file_state {
         uint64_t synced_size = 0;
         bool dirent_synced = false;
+        // Contents of the synced part as they were before each write since the last fsync.
+        std::vector<std::pair<uint64_t, std::vector<uint8_t>>> overwritten;
     };
     struct shared {
         std::mutex mutex;
@@ -157,6 +177,7 @@ private:
                     *_m->space_left -= allowed;
                 }
             }
+            remember_old_contents(offset, allowed);
             if (allowed < data.size()) {
                 if (allowed > 0) (void)_inner->pwrite(data.first(allowed), offset);
                 return fail(errc::no_space);
@@ -184,6 +205,7 @@ private:
             auto size = _inner->size();
             if (!size) return fail(size.error());
             _st->synced_size = *size;
+            _st->overwritten.clear();
             return {};
         }
         result<void, errc> truncate(uint64_t size) override {
@@ -195,6 +217,15 @@ private:
         result<uint64_t, errc> size() const override { return _inner->size(); }
 
     private:
+        void remember_old_contents(uint64_t offset, size_t length) {
+            std::lock_guard lock(_m->mutex);
+            if (offset >= _st->synced_size || length == 0) return;
+            std::vector<uint8_t> old(std::min<uint64_t>(length, _st->synced_size - offset));
+            auto n = _inner->pread(old, offset);
+            old.resize(n ? *n : 0);
+            _st->overwritten.emplace_back(offset, std::move(old));
+        }
+
         std::unique_ptr<file> _inner;
         std::shared_ptr<file_state> _st;
         std::shared_ptr<shared> _m;

@@ -223,7 +223,7 @@ TEST_F(tail_recovery_test, the_active_segments_entries_reach_the_files_once_due)
     _config.index_write_interval_bytes = 64 * 1024;
     auto log = open();
     int appended = 0;
-    while (fs::file_size(file(".log")) < 60 * 1024) {
+    while (log->size_bytes() < 60 * 1024) {
         append(*log, appended, appended + 1);
         ++appended;
         ASSERT_TRUE(log->flush());
@@ -237,8 +237,8 @@ TEST_F(tail_recovery_test, the_active_segments_entries_reach_the_files_once_due)
         ASSERT_TRUE(log->flush());
     }
     // The first write came with the first entry at or past the interval.
-    EXPECT_GE(fs::file_size(file(".log")), 64u * 1024);
-    EXPECT_LT(fs::file_size(file(".log")), 66u * 1024);
+    EXPECT_GE(log->size_bytes(), 64u * 1024);
+    EXPECT_LT(log->size_bytes(), 66u * 1024);
     EXPECT_GT(fs::file_size(file(".timeindex")), 0u);
     log->close();
     EXPECT_EQ(indexes(), rebuilt_indexes());
