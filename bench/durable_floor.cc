@@ -3,7 +3,10 @@
 // them durable by group commit (fdatasync whenever something is unsynced, covering everything
 // written before it started), as Fjord's flusher does. Each record's time from write to the end
 // of the fdatasync that covered it is the floor under Fjord's send-to-receive latency at that
-// rate: no network, no client, no broker. bench/compare.sh reports it among the machine limits.
+// rate: no network, no client, no broker. The file is zero-filled and synced before the clock
+// starts, as Fjord's zero-fill ahead leaves a slow stream's segment (segment-files.md §2) but
+// all at once, so no fdatasync commits a new size or allocation and none carries zeros.
+// bench/compare.sh reports it among the machine limits.
 //
 // usage: fjord-durable-floor --dir DIR [--rate N] [--messages N] [--size BYTES]
 //                            [--format text|markdown]
@@ -11,6 +14,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -84,6 +88,17 @@ floor_options parse(int argc, char** argv) {
     std::exit(1);
 }
 
+void zero_fill(int fd, uint64_t bytes, const std::filesystem::path& path) {
+    const std::vector<char> zeros(1 << 20);
+    for (uint64_t at = 0; at < bytes; at += zeros.size()) {
+        const auto n = static_cast<size_t>(std::min<uint64_t>(zeros.size(), bytes - at));
+        if (::pwrite(fd, zeros.data(), n, static_cast<off_t>(at)) != static_cast<ssize_t>(n)) {
+            die("write", path);
+        }
+    }
+    if (::fdatasync(fd) != 0) die("fdatasync", path);
+}
+
 // What the writer and the flusher share.
 struct group_commit {
     std::mutex mutex;
@@ -96,6 +111,7 @@ int run(const floor_options& opts) {
     const auto path = opts.dir / "durable-floor.data";
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) die("open", path);
+    zero_fill(fd, opts.messages * opts.size, path);
     std::vector<char> record(opts.size, 'x');
     std::vector<clock_type::time_point> written_at(opts.messages);
     latency_histogram latency;
