@@ -140,6 +140,7 @@ TEST_F(zero_fill_test, zeros_stop_at_the_segment_size_and_a_roll_cuts_them_off) 
     EXPECT_EQ(read_everything(*log), _written);
     log->close();
     log = open();
+    ASSERT_NE(log, nullptr);
     EXPECT_EQ(read_everything(*log), _written);
 }
 
@@ -152,6 +153,7 @@ TEST_F(zero_fill_test, close_cuts_the_zeros_off_the_active_segment) {
     EXPECT_EQ(fs::file_size(log_file()), _written.size());
     EXPECT_TRUE(ends_at_last_batch(log_file()));
     log = open();
+    ASSERT_NE(log, nullptr);
     EXPECT_EQ(log->log_end_offset(), offset(_appended));
     EXPECT_EQ(read_everything(*log), _written);
 }
@@ -164,6 +166,7 @@ TEST_F(zero_fill_test, recovery_cuts_the_zeros_a_crash_left_behind) {
     ASSERT_GT(fs::file_size(log_file()), _written.size());
 
     log = open();
+    ASSERT_NE(log, nullptr);
     EXPECT_EQ(log->log_end_offset(), offset(_appended));
     EXPECT_EQ(fs::file_size(log_file()), _written.size());
     EXPECT_EQ(read_everything(*log), _written);
@@ -184,6 +187,7 @@ TEST_F(zero_fill_test, power_loss_forgets_what_was_written_over_the_zeros) {
     _io.drop_unsynced();
 
     log = open();
+    ASSERT_NE(log, nullptr);
     EXPECT_EQ(log->log_end_offset(), offset(durable_count));
     EXPECT_EQ(read_everything(*log), durable);
 }
@@ -201,6 +205,7 @@ TEST_F(zero_fill_test, a_failed_zero_fill_loses_nothing_and_is_not_retried) {
     EXPECT_EQ(fs::file_size(log_file()), log->size_bytes());
     log->close();
     log = open();
+    ASSERT_NE(log, nullptr);
     EXPECT_EQ(read_everything(*log), _written);
 }
 
