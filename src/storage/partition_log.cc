@@ -275,10 +275,14 @@ result<model::offset, errc> partition_log::flush_locked(const durable_callback& 
         snapshots.swap(_pending_snapshots);
         const auto& active = _segments.back();
         active_base = active->base;
+        // Segments that take no more appends: sealed ones, or all of them when the log closes.
+        auto sealed_or_closing = [&](const segment& s) {
+            return indexes == index_writes::all || s.base < active_base;
+        };
         // Writing the active segment's entries at every flush would cost opening, writing and
         // closing both index files per group commit; they wait until due (log_config).
         auto due = [&](const segment& s) {
-            return indexes == index_writes::all || s.base < active_base ||
+            return sealed_or_closing(s) ||
                    s.unwritten_index_bytes() >= _config.index_write_interval_bytes;
         };
         // Entries held back at earlier flushes, or zeros written ahead, make the segment dirty
@@ -290,7 +294,7 @@ result<model::offset, errc> partition_log::flush_locked(const durable_callback& 
         // Sealed and closed segments end at their last batch (recovery trusts sealed ones to);
         // the fsync below makes the cut durable before the checkpoint can pass them.
         for (auto& s : _dirty) {
-            if (s->base < active_base || indexes == index_writes::all) {
+            if (sealed_or_closing(*s)) {
                 if (auto r = trim_zero_fill(*s); !r) return fail(r.error());
             } else {
                 zero_fill_ahead(*s);

@@ -68,14 +68,18 @@ protected:
             if (!st || *st != scan_status::batch) return st && *st == scan_status::end;
         }
     }
+    // Lets go of the log without a final flush making anything durable.
+    void close_without_flush(std::unique_ptr<partition_log>& log) {
+        _io.set_fail_fsync(true);
+        log.reset();
+        _io.set_fail_fsync(false);
+    }
     // The process dies without a final flush; the page cache keeps what was written. (Closing
     // would cut the zeros: the directory is copied as it is while the log is open.)
     void kill(std::unique_ptr<partition_log>& log) {
         auto copy = _dir.path() / "copy";
         fs::copy(dir(), copy);
-        _io.set_fail_fsync(true);
-        log.reset();
-        _io.set_fail_fsync(false);
+        close_without_flush(log);
         fs::remove_all(dir());
         fs::rename(copy, dir());
     }
@@ -181,9 +185,7 @@ TEST_F(zero_fill_test, power_loss_forgets_what_was_written_over_the_zeros) {
     int durable_count = _appended;
     append(*log);
     append(*log);
-    _io.set_fail_fsync(true);
-    log.reset();
-    _io.set_fail_fsync(false);
+    close_without_flush(log);
     _io.drop_unsynced();
 
     log = open();
