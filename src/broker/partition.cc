@@ -46,9 +46,11 @@ void partition::on_high_watermark(model::offset high_watermark) {
         _durable_waiters.erase(_durable_waiters.begin(), end);
         woken.swap(_data_waiters);
     }
-    for (auto& fn : ready) fn(durability::durable);
+    // Fetches first: a consumer's latency runs until its fetch is answered, while a producer
+    // has usually sent its next request before its acks=all answer arrives.
     for (auto& w : woken)
         if (auto waiter = w.lock()) waiter->wake();
+    for (auto& fn : ready) fn(durability::durable);
 }
 
 void partition::close_waiters() {

@@ -98,19 +98,17 @@ void flush_scheduler::run() {
         m.flushes.inc();
         // A flush that succeeded has reported its high watermark already; a failed one never did.
         if (!r && _on_flushed) _on_flushed(*log, std::move(r));
-        bool requeued = false;
-        {
-            std::lock_guard lock(_mutex);
-            ++_flushes;
-            _flushing.erase(log.get());
-            if (auto again = _again.find(log.get()); again != _again.end()) {
-                _pending_set.insert(log.get());
-                _pending.push_back(std::move(again->second));
-                _again.erase(again);
-                requeued = true;
-            }
+        std::lock_guard lock(_mutex);
+        ++_flushes;
+        _flushing.erase(log.get());
+        if (auto again = _again.find(log.get()); again != _again.end()) {
+            // No other thread is woken for it: this one is free and takes the front of the
+            // queue next, and a wake-up that finds the queue empty costs the reactors a core
+            // for nothing, once per flush of a busy log.
+            _pending_set.insert(log.get());
+            _pending.push_back(std::move(again->second));
+            _again.erase(again);
         }
-        if (requeued) _wake.notify_one();
     }
 }
 
