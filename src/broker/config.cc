@@ -216,6 +216,18 @@ std::vector<property_def> make_properties() {
         {{"unclean.leader.election.enable", ct::boolean, "false",
           "Whether an out-of-sync replica may become leader (topic default)."},
          bool_setter(&broker_config::unclean_leader_election_enable)},
+        {{"log.flush.interval.messages", ct::int64, "9223372036854775807",
+          "Records a partition may take before an fsync (topic default for flush.messages). "
+          "Fjord fsyncs every append by group commit, which meets any value."},
+         int_setter<int64_t>(&broker_config::log_flush_interval_messages, 1)},
+        {{"log.flush.interval.ms", ct::int64, "9223372036854775807",
+          "Longest time data may stay unsynced (topic default for flush.ms). Fjord fsyncs "
+          "every append by group commit, which meets any value."},
+         int_setter<int64_t>(&broker_config::log_flush_interval_ms, 0)},
+        {{"log.preallocate", ct::boolean, "false",
+          "Whether new segment files are preallocated (topic default for preallocate). Fjord "
+          "zero-fills ahead of slow appends by its own rule either way."},
+         bool_setter(&broker_config::log_preallocate)},
         {{"auto.create.topics.enable", ct::boolean, "true",
           "Create a topic when a client asks for metadata of an unknown one."},
          bool_setter(&broker_config::auto_create_topics_enable)},

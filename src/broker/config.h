@@ -59,6 +59,11 @@ struct broker_config {
     std::string compression_type = "producer";    // compression.type
     int32_t min_insync_replicas = 1;              // min.insync.replicas
     bool unclean_leader_election_enable = false;  // unclean.leader.election.enable
+    // Kafka's flush bounds and preallocation, kept as topic defaults; every append is fsynced
+    // by group commit and segments zero-filled ahead by Fjord's own rule whatever they say.
+    int64_t log_flush_interval_messages = INT64_MAX;  // log.flush.interval.messages
+    int64_t log_flush_interval_ms = INT64_MAX;        // log.flush.interval.ms
+    bool log_preallocate = false;                     // log.preallocate
     // Group coordinator.
     std::chrono::milliseconds group_min_session_timeout{6000};     // group.min.session.timeout.ms
     std::chrono::milliseconds group_max_session_timeout{1800000};  // group.max.session.timeout.ms

@@ -67,6 +67,22 @@ const property_def properties[] = {
      long_max,
      [](topic_config& c, std::string_view v) { c.delete_retention_ms = to_long(v); },
      [](const topic_config& c) { return fmt::format("{}", c.delete_retention_ms); }},
+    // Bounds on unsynced data that Fjord always meets: every append is fsynced by group commit
+    // before anyone is told it is written.
+    {{"flush.messages", config_type::int64, "log.flush.interval.messages",
+      "Records a partition may take before an fsync; every append is fsynced anyway."},
+     value_kind::integer,
+     1,
+     long_max,
+     [](topic_config& c, std::string_view v) { c.flush_messages = to_long(v); },
+     [](const topic_config& c) { return fmt::format("{}", c.flush_messages); }},
+    {{"flush.ms", config_type::int64, "log.flush.interval.ms",
+      "Longest time data may stay unsynced; every append is fsynced anyway."},
+     value_kind::integer,
+     0,
+     long_max,
+     [](topic_config& c, std::string_view v) { c.flush_ms = to_long(v); },
+     [](const topic_config& c) { return fmt::format("{}", c.flush_ms); }},
     {{"index.interval.bytes", config_type::int32, "log.index.interval.bytes",
       "Bytes between offset index entries."},
      value_kind::integer,
@@ -110,6 +126,14 @@ const property_def properties[] = {
          c.min_insync_replicas = static_cast<int32_t>(to_long(v));
      },
      [](const topic_config& c) { return fmt::format("{}", c.min_insync_replicas); }},
+    {{"preallocate", config_type::boolean, "log.preallocate",
+      "Whether new segment files are preallocated; Fjord zero-fills ahead of slow appends by "
+      "its own rule either way."},
+     value_kind::boolean,
+     0,
+     0,
+     [](topic_config& c, std::string_view v) { c.preallocate = v == "true"; },
+     [](const topic_config& c) { return show_bool(c.preallocate); }},
     {{"retention.bytes", config_type::int64, "log.retention.bytes",
       "Largest size of a partition before its oldest segments are deleted; -1: no limit."},
      value_kind::integer,
@@ -232,6 +256,9 @@ topic_config effective_topic_config(const broker_config& broker,
     c.index_interval_bytes = broker.log_index_interval_bytes;
     c.min_compaction_lag_ms = broker.log_cleaner_min_compaction_lag_ms;
     c.unclean_leader_election_enable = broker.unclean_leader_election_enable;
+    c.flush_messages = broker.log_flush_interval_messages;
+    c.flush_ms = broker.log_flush_interval_ms;
+    c.preallocate = broker.log_preallocate;
     for (const auto& [name, value] : overrides) {
         if (const property_def* p = find_def(name)) p->apply(c, value);
     }

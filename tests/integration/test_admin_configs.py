@@ -272,6 +272,31 @@ def test_describe_topic_shows_defaults_and_overrides_with_their_sources(broker_f
                             "retention.bytes", "segment.ms", "message.timestamp.type"}
 
 
+def test_kafka_flush_and_preallocate_configs_are_taken_and_reported(broker_factory):
+    """Kafka's documentation creates a topic with --config flush.messages=1. Fjord fsyncs every
+    append by group commit, so any flush bound is met; the values are stored and reported."""
+    b = broker_factory({"log.flush.interval.ms": 1000})
+    topic = unique_topic("flush")
+    create_topic(b.bootstrap, topic, config={"flush.messages": "1", "preallocate": "true"})
+    produce_values(b.bootstrap, topic, [(None, b"v%d" % i) for i in range(5)])
+    assert [m.value() for m in read_from_start(b.bootstrap, topic)] == [b"v%d" % i
+                                                                       for i in range(5)]
+
+    configs = describe_topic(b.bootstrap, topic)
+    messages = configs["flush.messages"]
+    assert (messages.value, source(messages)) == ("1", ConfigSource.DYNAMIC_TOPIC_CONFIG.value)
+    assert messages.synonyms["log.flush.interval.messages"].value == "9223372036854775807"
+    interval = configs["flush.ms"]
+    assert (interval.value, source(interval)) == ("1000", ConfigSource.STATIC_BROKER_CONFIG.value)
+    assert configs["preallocate"].value == "true"
+
+    assert alter(b.bootstrap, ConfigResource("topic", topic,
+                                              set_config={"preallocate": "false"})) is None
+    configs = describe_topic(b.bootstrap, topic)
+    assert configs["preallocate"].value == "false"
+    assert source(configs["flush.messages"]) == ConfigSource.DEFAULT_CONFIG.value
+
+
 def test_describe_selected_keys_only(broker):
     topic = unique_topic("keys")
     create_topic(broker.bootstrap, topic)
@@ -371,7 +396,10 @@ def test_lowering_segment_bytes_rolls_segments(broker):
     ({"retention.ms": "soon"}, "retention.ms"),
     ({"cleanup.policy": "keep"}, "cleanup.policy"),
     ({"retention.msec": "1"}, "retention.msec"),
-], ids=["negative", "not-a-number", "bad-list-item", "unknown-key"])
+    ({"flush.messages": "0"}, "flush.messages"),
+    ({"preallocate": "yes"}, "preallocate"),
+], ids=["negative", "not-a-number", "bad-list-item", "unknown-key", "no-flush-interval",
+        "not-a-boolean"])
 def test_invalid_values_are_invalid_config_naming_the_key(broker, config, named):
     topic = unique_topic("invalid")
     create_topic(broker.bootstrap, topic, config={"retention.ms": "1000"})

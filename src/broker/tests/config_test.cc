@@ -114,6 +114,45 @@ TEST(topic_config, topic_defaults_derive_from_broker_properties) {
     EXPECT_TRUE(both.cleanup_delete);
 }
 
+// Kafka's flush bounds and preallocation: accepted, validated and reported as Kafka does, so a
+// topic created as Kafka's documentation shows (--config flush.messages=1) works unchanged.
+TEST(topic_config, flush_and_preallocate_take_kafka_values_and_defaults) {
+    broker_config broker;
+    auto defaults = effective_topic_config(broker, {});
+    EXPECT_EQ(topic_config_value(defaults, "flush.messages"), "9223372036854775807");
+    EXPECT_EQ(topic_config_value(defaults, "flush.ms"), "9223372036854775807");
+    EXPECT_EQ(topic_config_value(defaults, "preallocate"), "false");
+
+    ASSERT_TRUE(broker.set("log.flush.interval.messages", "1000"));
+    ASSERT_TRUE(broker.set("log.flush.interval.ms", "0"));
+    ASSERT_TRUE(broker.set("log.preallocate", "true"));
+    auto inherited = effective_topic_config(broker, {});
+    EXPECT_EQ(inherited.flush_messages, 1000);
+    EXPECT_EQ(inherited.flush_ms, 0);
+    EXPECT_TRUE(inherited.preallocate);
+
+    EXPECT_TRUE(validate_topic_override("flush.messages", "1"));
+    EXPECT_TRUE(validate_topic_override("flush.ms", "1000"));
+    EXPECT_TRUE(validate_topic_override("preallocate", "false"));
+    auto overridden = effective_topic_config(
+        broker, {{"flush.messages", "1"}, {"flush.ms", "1000"}, {"preallocate", "false"}});
+    EXPECT_EQ(overridden.flush_messages, 1);
+    EXPECT_EQ(overridden.flush_ms, 1000);
+    EXPECT_FALSE(overridden.preallocate);
+
+    for (auto [name, value] :
+         std::initializer_list<std::pair<const char*, const char*>>{{"flush.messages", "0"},
+                                                                    {"flush.messages", "many"},
+                                                                    {"flush.ms", "-1"},
+                                                                    {"preallocate", "yes"}}) {
+        auto r = validate_topic_override(name, value);
+        ASSERT_FALSE(r) << name << "=" << value;
+        EXPECT_NE(r.error().find(name), std::string::npos) << r.error();
+    }
+    EXPECT_FALSE(broker.set("log.flush.interval.messages", "0"));
+    EXPECT_FALSE(broker.set("log.preallocate", "1"));
+}
+
 TEST(broker_config, the_most_precise_retention_name_wins_in_any_order) {
     broker_config a;
     ASSERT_TRUE(a.set("log.retention.ms", "1234"));
