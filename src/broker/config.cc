@@ -217,8 +217,8 @@ std::vector<property_def> make_properties() {
           "Whether an out-of-sync replica may become leader (topic default)."},
          bool_setter(&broker_config::unclean_leader_election_enable)},
         {{"log.flush.interval.messages", ct::int64, "9223372036854775807",
-          "Records a partition may take before an fsync (topic default for flush.messages). "
-          "Fjord fsyncs every append by group commit, which meets any value."},
+          "Unsynced records a partition may hold before an acks=1 answer waits for the fsync "
+          "(topic default for flush.messages)."},
          int_setter<int64_t>(&broker_config::log_flush_interval_messages, 1)},
         {{"log.flush.interval.ms", ct::int64, "9223372036854775807",
           "Longest time data may stay unsynced (topic default for flush.ms). Fjord fsyncs "

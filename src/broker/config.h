@@ -59,8 +59,9 @@ struct broker_config {
     std::string compression_type = "producer";    // compression.type
     int32_t min_insync_replicas = 1;              // min.insync.replicas
     bool unclean_leader_election_enable = false;  // unclean.leader.election.enable
-    // Kafka's flush bounds and preallocation, kept as topic defaults; every append is fsynced
-    // by group commit and segments zero-filled ahead by Fjord's own rule whatever they say.
+    // Kafka's flush bounds and preallocation (topic defaults). Every append's fsync starts at
+    // once by group commit, which meets any flush.ms; flush.messages makes acks=1 wait for it;
+    // segments are zero-filled ahead by Fjord's own rule whatever preallocate says.
     int64_t log_flush_interval_messages = INT64_MAX;  // log.flush.interval.messages
     int64_t log_flush_interval_ms = INT64_MAX;        // log.flush.interval.ms
     bool log_preallocate = false;                     // log.preallocate

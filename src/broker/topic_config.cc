@@ -67,17 +67,17 @@ const property_def properties[] = {
      long_max,
      [](topic_config& c, std::string_view v) { c.delete_retention_ms = to_long(v); },
      [](const topic_config& c) { return fmt::format("{}", c.delete_retention_ms); }},
-    // Bounds on unsynced data that Fjord always meets: every append is fsynced by group commit
-    // before anyone is told it is written.
+    // Bounds on unsynced data. Every append's fsync starts at once (group commit), which meets
+    // any flush.ms; flush.messages makes acks=1 answers wait for it (handlers/produce.cc).
     {{"flush.messages", config_type::int64, "log.flush.interval.messages",
-      "Records a partition may take before an fsync; every append is fsynced anyway."},
+      "Unsynced records a partition may hold before an acks=1 answer waits for the fsync."},
      value_kind::integer,
      1,
      long_max,
      [](topic_config& c, std::string_view v) { c.flush_messages = to_long(v); },
      [](const topic_config& c) { return fmt::format("{}", c.flush_messages); }},
     {{"flush.ms", config_type::int64, "log.flush.interval.ms",
-      "Longest time data may stay unsynced; every append is fsynced anyway."},
+      "Longest time data may stay unsynced; every append's fsync starts at once anyway."},
      value_kind::integer,
      0,
      long_max,

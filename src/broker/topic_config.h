@@ -34,7 +34,7 @@ struct topic_config {
     int32_t index_interval_bytes = 4096;
     int64_t min_compaction_lag_ms = 0;
     bool unclean_leader_election_enable = false;
-    // Accepted and reported for Kafka compatibility; see broker_config.
+    // Flush bounds and preallocation; see broker_config.
     int64_t flush_messages = INT64_MAX;
     int64_t flush_ms = INT64_MAX;
     bool preallocate = false;

@@ -297,6 +297,31 @@ def test_kafka_flush_and_preallocate_configs_are_taken_and_reported(broker_facto
     assert source(configs["flush.messages"]) == ConfigSource.DEFAULT_CONFIG.value
 
 
+@pytest.mark.parametrize("flush_messages", [1, 3])
+def test_acks_1_leaves_fewer_than_flush_messages_records_unsynced(broker, flush_messages):
+    """As in Kafka, which fsyncs inside the append that reaches flush.messages: when an acks=1
+    answer arrives, at most flush.messages - 1 of the records acknowledged so far are above the
+    high watermark (only fsynced records are below it). A fetch on the same connection, sent
+    after the answer, reads the high watermark."""
+    topic = unique_topic("flushacks")
+    create_topic(broker.bootstrap, topic, config={"flush.messages": str(flush_messages)})
+    with kw.Connection(broker.bootstrap) as conn:
+        correlation = 0
+        for i in range(40):
+            correlation += 1
+            batch = kw.record_batch([(None, b"r%d" % i)], base_timestamp=1_650_000_000_000)
+            r = conn.roundtrip(kw.produce_v3_request(correlation, topic, 0, batch, acks=1),
+                               correlation)
+            produced = kw.parse_produce_v3(r)[(topic, 0)]
+            assert (produced.error_code, produced.base_offset) == (0, i)
+            correlation += 1
+            r = conn.roundtrip(kw.fetch_v4_request(correlation, topic, 0, i), correlation)
+            fetched = kw.parse_fetch_v4(r)[(topic, 0)]
+            assert fetched.error_code == 0
+            unsynced = i + 1 - fetched.high_watermark
+            assert unsynced <= flush_messages - 1, (i, fetched.high_watermark)
+
+
 def test_describe_selected_keys_only(broker):
     topic = unique_topic("keys")
     create_topic(broker.bootstrap, topic)

@@ -1,6 +1,7 @@
 // Produce: validate each partition's record set in place, append it exactly as received (the
 // log rewrites baseOffset and partitionLeaderEpoch in the request buffer), then answer:
-// acks=0 never, acks=1 once appended, acks=all once the flusher has made it durable.
+// acks=0 never, acks=1 once appended, acks=all once the flusher has made it durable. acks=1
+// waits too when the append leaves flush.messages or more records unsynced.
 #include "protocol/messages/produce.h"
 
 #include <atomic>
@@ -197,6 +198,17 @@ std::optional<model::offset> append_partition(
     return appended->last_offset;
 }
 
+// Kafka fsyncs inside the append that brings a partition's unsynced records to
+// flush.messages, before acks=1 answers; waiting for the flusher then gives the same bound: at
+// most flush.messages - 1 acknowledged records are ever unsynced.
+bool waits_for_fsync(int16_t acks, const topic_state& topic, partition& target,
+                     model::offset last) {
+    if (acks == -1) return true;
+    if (acks != 1) return false;
+    const int64_t unsynced = last() + 1 - target.log().high_watermark()();
+    return unsynced >= topic.config.flush_messages;
+}
+
 }  // namespace
 
 void handle_produce(request_context&& ctx) {
@@ -229,7 +241,7 @@ void handle_produce(request_context&& ctx) {
             }
             std::shared_ptr<partition> target;
             auto last = append_partition(state->ctx, topic.get(), data, out, target);
-            if (!last || request->acks != -1) continue;
+            if (!last || !waits_for_fsync(request->acks, *topic, *target, *last)) continue;
             state->pending.fetch_add(1, std::memory_order_relaxed);
             target->when_durable(*last, [state, &out](durability d) {
                 if (d == durability::failed) {
