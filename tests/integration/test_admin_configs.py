@@ -273,8 +273,9 @@ def test_describe_topic_shows_defaults_and_overrides_with_their_sources(broker_f
 
 
 def test_kafka_flush_and_preallocate_configs_are_taken_and_reported(broker_factory):
-    """Kafka's documentation creates a topic with --config flush.messages=1. Fjord fsyncs every
-    append by group commit, so any flush bound is met; the values are stored and reported."""
+    """Kafka's documentation creates a topic with --config flush.messages=1: the flush and
+    preallocate configs are taken at creation, inherited from the broker, reported with their
+    sources and altered. What flush.messages does to acks=1 is the next test."""
     b = broker_factory({"log.flush.interval.ms": 1000})
     topic = unique_topic("flush")
     create_topic(b.bootstrap, topic, config={"flush.messages": "1", "preallocate": "true"})
