@@ -231,6 +231,18 @@ std::vector<property_def> make_properties() {
         {{"auto.create.topics.enable", ct::boolean, "true",
           "Create a topic when a client asks for metadata of an unknown one."},
          bool_setter(&broker_config::auto_create_topics_enable)},
+        {{"log.message.timestamp.before.max.ms", ct::int64, "9223372036854775807",
+          "How far before the broker's clock a CreateTime record's timestamp may lie (topic "
+          "default for message.timestamp.before.max.ms)."},
+         int_setter<int64_t>(&broker_config::log_message_timestamp_before_max_ms, 0)},
+        {{"log.message.timestamp.after.max.ms", ct::int64, "9223372036854775807",
+          "How far after the broker's clock a CreateTime record's timestamp may lie (topic "
+          "default for message.timestamp.after.max.ms)."},
+         int_setter<int64_t>(&broker_config::log_message_timestamp_after_max_ms, 0)},
+        {{"log.message.timestamp.difference.max.ms", ct::int64, "9223372036854775807",
+          "Kafka's older bound for both directions, used where the before or after bound is "
+          "left at its default (topic default for message.timestamp.difference.max.ms)."},
+         int_setter<int64_t>(&broker_config::log_message_timestamp_difference_max_ms, 0)},
         {{"log.message.timestamp.type", ct::string, "CreateTime",
           "CreateTime or LogAppendTime (topic default for message.timestamp.type)."},
          [](broker_config& c, std::string_view name,

@@ -46,8 +46,14 @@ struct broker_config {
     int32_t log_index_interval_bytes = 4096;                // log.index.interval.bytes
     int32_t log_index_size_max_bytes = 10485760;            // log.index.size.max.bytes
     std::string log_message_timestamp_type = "CreateTime";  // log.message.timestamp.type
-    size_t num_network_threads = 0;                         // num.network.threads (0 = cores)
-    int32_t max_connections = 10000;                        // max.connections
+    // How far a CreateTime record's timestamp may lie before / after the broker's clock.
+    int64_t log_message_timestamp_before_max_ms = INT64_MAX;  // log.message.timestamp.before.max.ms
+    int64_t log_message_timestamp_after_max_ms = INT64_MAX;   // log.message.timestamp.after.max.ms
+    // Kafka's older single bound: used for whichever of the two above is left at its default.
+    int64_t log_message_timestamp_difference_max_ms =
+        INT64_MAX;                    // log.message.timestamp.difference.max.ms
+    size_t num_network_threads = 0;   // num.network.threads (0 = cores)
+    int32_t max_connections = 10000;  // max.connections
     // Retention and cleaning: the defaults every topic inherits.
     int64_t log_retention_ms = 604800000;  // log.retention.ms/.minutes/.hours (168); -1: forever
     int64_t log_retention_bytes = -1;      // log.retention.bytes; -1: no limit

@@ -101,6 +101,29 @@ const property_def properties[] = {
          c.max_message_bytes = static_cast<int32_t>(to_long(v));
      },
      [](const topic_config& c) { return fmt::format("{}", c.max_message_bytes); }},
+    {{"message.timestamp.after.max.ms", config_type::int64, "log.message.timestamp.after.max.ms",
+      "How far after the broker's clock a CreateTime record's timestamp may lie."},
+     value_kind::integer,
+     0,
+     long_max,
+     [](topic_config& c, std::string_view v) { c.timestamp_after_max_ms = to_long(v); },
+     [](const topic_config& c) { return fmt::format("{}", c.timestamp_after_max_ms); }},
+    {{"message.timestamp.before.max.ms", config_type::int64, "log.message.timestamp.before.max.ms",
+      "How far before the broker's clock a CreateTime record's timestamp may lie."},
+     value_kind::integer,
+     0,
+     long_max,
+     [](topic_config& c, std::string_view v) { c.timestamp_before_max_ms = to_long(v); },
+     [](const topic_config& c) { return fmt::format("{}", c.timestamp_before_max_ms); }},
+    {{"message.timestamp.difference.max.ms", config_type::int64,
+      "log.message.timestamp.difference.max.ms",
+      "Kafka's older bound for both directions, used where the before or after bound is left "
+      "at its default."},
+     value_kind::integer,
+     0,
+     long_max,
+     [](topic_config& c, std::string_view v) { c.timestamp_difference_max_ms = to_long(v); },
+     [](const topic_config& c) { return fmt::format("{}", c.timestamp_difference_max_ms); }},
     {{"message.timestamp.type", config_type::string, "log.message.timestamp.type",
       "CreateTime (the producer's timestamp) or LogAppendTime (the broker's clock)."},
      value_kind::timestamp_type,
@@ -247,6 +270,9 @@ topic_config effective_topic_config(const broker_config& broker,
     c.delete_retention_ms = broker.log_cleaner_delete_retention_ms;
     c.max_message_bytes = broker.message_max_bytes;
     c.log_append_time = broker.log_message_timestamp_type == "LogAppendTime";
+    c.timestamp_before_max_ms = broker.log_message_timestamp_before_max_ms;
+    c.timestamp_after_max_ms = broker.log_message_timestamp_after_max_ms;
+    c.timestamp_difference_max_ms = broker.log_message_timestamp_difference_max_ms;
     c.min_insync_replicas = broker.min_insync_replicas;
     c.retention_bytes = broker.log_retention_bytes;
     c.retention_ms = broker.log_retention_ms;
@@ -263,6 +289,14 @@ topic_config effective_topic_config(const broker_config& broker,
         if (const property_def* p = find_def(name)) p->apply(c, value);
     }
     return c;
+}
+
+timestamp_bounds create_time_bounds(const topic_config& config) {
+    auto or_difference = [&](int64_t bound) {
+        return bound != long_max ? bound : config.timestamp_difference_max_ms;
+    };
+    return {.before_ms = or_difference(config.timestamp_before_max_ms),
+            .after_ms = or_difference(config.timestamp_after_max_ms)};
 }
 
 std::string topic_config_value(const topic_config& config, std::string_view name) {

@@ -24,7 +24,10 @@ struct topic_config {
     std::string compression_type = "producer";
     int64_t delete_retention_ms = 86400000;
     int32_t max_message_bytes = 1048588;
-    bool log_append_time = false;  // message.timestamp.type=LogAppendTime
+    bool log_append_time = false;                     // message.timestamp.type=LogAppendTime
+    int64_t timestamp_before_max_ms = INT64_MAX;      // message.timestamp.before.max.ms
+    int64_t timestamp_after_max_ms = INT64_MAX;       // message.timestamp.after.max.ms
+    int64_t timestamp_difference_max_ms = INT64_MAX;  // message.timestamp.difference.max.ms
     int32_t min_insync_replicas = 1;
     int64_t retention_bytes = -1;
     int64_t retention_ms = 604800000;
@@ -58,6 +61,15 @@ result<void, std::string> validate_topic_override(std::string_view name, std::st
 
 // The effective configuration: broker defaults, then the topic's (already validated) overrides.
 topic_config effective_topic_config(const broker_config& broker, const config_overrides& overrides);
+
+// How far before and after the broker's clock a CreateTime record's timestamp may lie: each
+// bound as set, or message.timestamp.difference.max.ms where it is left at its default (as
+// Kafka 3.6 and later read them).
+struct timestamp_bounds {
+    int64_t before_ms;
+    int64_t after_ms;
+};
+timestamp_bounds create_time_bounds(const topic_config& config);
 
 // The effective value of property `name` as text (as DescribeConfigs shows it); empty for an
 // unknown name.

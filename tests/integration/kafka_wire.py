@@ -351,13 +351,16 @@ def crc32c(data: bytes) -> int:
 
 def record_batch(records: list[tuple[bytes | None, bytes | None]], *, base_timestamp: int,
                  producer_id: int = -1, producer_epoch: int = -1, base_sequence: int = -1,
-                 transactional: bool = False, control: bool = False) -> bytes:
+                 transactional: bool = False, control: bool = False,
+                 timestamp_deltas: list[int] | None = None) -> bytes:
     """An uncompressed magic-2 batch of (key, value) records with a correct CRC; an idempotent
     producer's when `producer_id` >= 0, part of a transaction when `transactional` (attribute
-    bit 4), a control batch when `control` (bit 5)."""
+    bit 4), a control batch when `control` (bit 5). Every record has the base timestamp unless
+    `timestamp_deltas` gives each its own offset from it."""
+    deltas = timestamp_deltas or [0] * len(records)
     body = bytearray()
     for delta, (key, value) in enumerate(records):
-        rec = i8(0) + varint(0) + varint(delta)
+        rec = i8(0) + varint(deltas[delta]) + varint(delta)
         rec += varint(-1) if key is None else varint(len(key)) + key
         rec += varint(-1) if value is None else varint(len(value)) + value
         rec += varint(0)  # headers
@@ -366,7 +369,7 @@ def record_batch(records: list[tuple[bytes | None, bytes | None]], *, base_times
         i16((BATCH_TRANSACTIONAL if transactional else 0) | (BATCH_CONTROL if control else 0))
         + i32(len(records) - 1)
         + i64(base_timestamp)
-        + i64(base_timestamp)
+        + i64(base_timestamp + max(deltas, default=0))
         + i64(producer_id)
         + i16(producer_epoch)
         + i32(base_sequence)
@@ -507,6 +510,40 @@ def parse_produce_v3(r: Reader) -> dict[tuple[str, int], ProducePartitionResult]
             p, err, base = r.i32(), r.i16(), r.i64()
             r.i64()  # log append time
             out[(topic, p)] = ProducePartitionResult(p, err, base)
+    r.i32()  # throttle time
+    return out
+
+
+def produce_v8_request(correlation_id: int, topic: str, partition: int, records: bytes, *,
+                       acks: int = -1, timeout_ms: int = 10000) -> bytes:
+    """The same body as v3; the v8 response adds per-record errors and an error message."""
+    body = (
+        string(None)
+        + i16(acks)
+        + i32(timeout_ms)
+        + array([string(topic) + array([i32(partition) + nbytes(records)])])
+    )
+    return request(API_PRODUCE, 8, correlation_id, body)
+
+
+@dataclass
+class ProducePartitionResultV8:
+    error_code: int
+    base_offset: int
+    record_errors: list[tuple[int, str | None]]
+    error_message: str | None
+
+
+def parse_produce_v8(r: Reader) -> dict[tuple[str, int], ProducePartitionResultV8]:
+    out = {}
+    for _ in range(r.i32()):
+        topic = r.string()
+        for _ in range(r.i32()):
+            p, err, base = r.i32(), r.i16(), r.i64()
+            r.i64()  # log append time
+            r.i64()  # log start offset
+            record_errors = [(r.i32(), r.string()) for _ in range(r.i32())]
+            out[(topic, p)] = ProducePartitionResultV8(err, base, record_errors, r.string())
     r.i32()  # throttle time
     return out
 

@@ -30,6 +30,7 @@ from clients import (
 
 ERR_OFFSET_OUT_OF_RANGE = 1
 ERR_UNKNOWN_TOPIC_OR_PARTITION = 3
+ERR_INVALID_TIMESTAMP = 32
 ERR_INVALID_CONFIG = 40
 ERR_INVALID_REQUEST = 42
 ERR_POLICY_VIOLATION = 44
@@ -323,6 +324,77 @@ def test_acks_1_leaves_fewer_than_flush_messages_records_unsynced(broker, flush_
             assert unsynced <= flush_messages - 1, (i, fetched.high_watermark)
 
 
+HOUR_MS = 3_600_000
+
+
+def produce_at(bootstrap: str, topic: str, timestamps: list[int], compression: str = "none") -> list:
+    """One record per batch at each timestamp; the delivery reports in order."""
+    p = producer(bootstrap, {"batch.num.messages": 1, "linger.ms": 0,
+                             "compression.codec": compression})
+    log = DeliveryLog()
+    for i, ts in enumerate(timestamps):
+        p.produce(topic, value=b"at-%d" % i, partition=0, timestamp=ts, on_delivery=log)
+        flush(p)
+    return log.reports
+
+
+@pytest.mark.parametrize("compression", ["none", "lz4"])
+def test_create_times_beyond_the_timestamp_bounds_are_invalid_timestamp(broker, compression):
+    topic = unique_topic("tsbounds")
+    create_topic(broker.bootstrap, topic, config={"message.timestamp.before.max.ms": str(HOUR_MS),
+                                                  "message.timestamp.after.max.ms": str(HOUR_MS)})
+    now = int(time.time() * 1000)
+    reports = produce_at(broker.bootstrap, topic,
+                         [now, now - 2 * HOUR_MS, now + 2 * HOUR_MS, now - HOUR_MS // 2,
+                          now + HOUR_MS // 2], compression)
+    codes = [r.error.code() if r.error else None for r in reports]
+    assert codes == [None, KafkaError.INVALID_TIMESTAMP, KafkaError.INVALID_TIMESTAMP, None, None]
+    # Refused batches leave no trace: the accepted records hold consecutive offsets.
+    kept = read_from_start(broker.bootstrap, topic)
+    assert [(m.offset(), m.value()) for m in kept] == [(0, b"at-0"), (1, b"at-3"), (2, b"at-4")]
+
+
+def test_invalid_timestamp_names_each_record_out_of_range(broker):
+    """Produce v8 carries the per-record errors: one batch with the second and fourth record out
+    of range is refused whole, naming both."""
+    topic = unique_topic("tsrecords")
+    create_topic(broker.bootstrap, topic, config={"message.timestamp.before.max.ms": str(HOUR_MS)})
+    now = int(time.time() * 1000)
+    records = [(None, b"a"), (None, b"b"), (None, b"c"), (None, b"d")]
+    mixed = kw.record_batch(records, base_timestamp=now - 2 * HOUR_MS,
+                            timestamp_deltas=[2 * HOUR_MS, 0, 2 * HOUR_MS, 0])
+    with kw.Connection(broker.bootstrap) as conn:
+        r = conn.roundtrip(kw.produce_v8_request(1, topic, 0, mixed), 1)
+        refused = kw.parse_produce_v8(r)[(topic, 0)]
+        assert (refused.error_code, refused.base_offset) == (ERR_INVALID_TIMESTAMP, -1)
+        assert [i for i, _ in refused.record_errors] == [1, 3]
+        assert all("message.timestamp.before.max.ms" in m for _, m in refused.record_errors)
+        assert refused.error_message == refused.record_errors[0][1]
+        r = conn.roundtrip(kw.produce_v8_request(2, topic, 0, kw.record_batch(
+            records, base_timestamp=now)), 2)
+        accepted = kw.parse_produce_v8(r)[(topic, 0)]
+        assert (accepted.error_code, accepted.base_offset, accepted.record_errors) == (0, 0, [])
+
+
+def test_timestamp_difference_bounds_both_sides_unless_one_is_set_and_log_append_time_is_exempt(
+        broker):
+    topic = unique_topic("tsdiff")
+    create_topic(broker.bootstrap, topic,
+                 config={"message.timestamp.difference.max.ms": str(HOUR_MS),
+                         "message.timestamp.after.max.ms": str(3 * HOUR_MS)})
+    now = int(time.time() * 1000)
+    reports = produce_at(broker.bootstrap, topic, [now - 2 * HOUR_MS, now + 2 * HOUR_MS])
+    # before falls back to the difference (1 h); after is set (3 h) and wins over it.
+    assert [r.error.code() if r.error else None for r in reports] == [
+        KafkaError.INVALID_TIMESTAMP, None]
+
+    appended = unique_topic("tsappend")
+    create_topic(broker.bootstrap, appended,
+                 config={"message.timestamp.type": "LogAppendTime",
+                         "message.timestamp.before.max.ms": "0"})
+    assert all(r.error is None for r in produce_at(broker.bootstrap, appended, [1, now]))
+
+
 def test_describe_selected_keys_only(broker):
     topic = unique_topic("keys")
     create_topic(broker.bootstrap, topic)
@@ -424,8 +496,9 @@ def test_lowering_segment_bytes_rolls_segments(broker):
     ({"retention.msec": "1"}, "retention.msec"),
     ({"flush.messages": "0"}, "flush.messages"),
     ({"preallocate": "yes"}, "preallocate"),
+    ({"message.timestamp.before.max.ms": "-1"}, "message.timestamp.before.max.ms"),
 ], ids=["negative", "not-a-number", "bad-list-item", "unknown-key", "no-flush-interval",
-        "not-a-boolean"])
+        "not-a-boolean", "negative-bound"])
 def test_invalid_values_are_invalid_config_naming_the_key(broker, config, named):
     topic = unique_topic("invalid")
     create_topic(broker.bootstrap, topic, config={"retention.ms": "1000"})

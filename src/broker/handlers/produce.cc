@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 
 #include "broker/error_mapping.h"
 #include "broker/handlers/handlers.h"
@@ -13,6 +14,7 @@
 #include "broker/kafka_error.h"
 #include "broker/record_append.h"
 #include "broker/request_metrics.h"
+#include "broker/topic_config.h"
 #include "protocol/record_batch.h"
 
 namespace fjord::broker {
@@ -108,6 +110,44 @@ int64_t now_ms() {
         .count();
 }
 
+// Kafka's check of CreateTime timestamps against message.timestamp.before.max.ms and
+// after.max.ms: every record whose timestamp lies further from the broker's clock is listed in
+// `out.record_errors` (by its index in the batch), and the batch is refused. A record without
+// a timestamp (-1) is not checked. Decoding (and decompressing) the batch is the cost, paid only
+// by topics that set a bound.
+std::optional<kafka_error> check_create_times(bytes_view batch, const topic_config& config,
+                                              partition_response& out) {
+    const auto bounds = create_time_bounds(config);
+    constexpr int64_t unbounded = std::numeric_limits<int64_t>::max();
+    if (config.log_append_time || (bounds.before_ms == unbounded && bounds.after_ms == unbounded))
+        return std::nullopt;
+    auto records = protocol::decode_records(batch);
+    if (!records) {
+        out.error_message = std::string(protocol::describe(records.error()));
+        return to_kafka_error(records.error());
+    }
+    const int64_t now = now_ms();
+    for (size_t i = 0; i < records->size(); ++i) {
+        const int64_t ts = (*records)[i].timestamp;
+        if (ts == -1) continue;
+        // Written so that neither side can overflow: now - before_ms >= -INT64_MAX.
+        bool too_old = ts < now - bounds.before_ms;
+        bool too_new = ts > now && ts - now > bounds.after_ms;
+        if (!too_old && !too_new) continue;
+        const int64_t latest =
+            bounds.after_ms > unbounded - now ? unbounded : now + bounds.after_ms;
+        auto& e = out.record_errors.emplace_back();
+        e.batch_index = static_cast<int32_t>(i);
+        e.batch_index_error_message = fmt::format(
+            "timestamp {} of record {} is out of range: the broker's clock is {}, so it must lie "
+            "within [{}, {}] (message.timestamp.before.max.ms {}, after.max.ms {})",
+            ts, i, now, now - bounds.before_ms, latest, bounds.before_ms, bounds.after_ms);
+    }
+    if (out.record_errors.empty()) return std::nullopt;
+    out.error_message = out.record_errors.front().batch_index_error_message;
+    return kafka_error::invalid_timestamp;
+}
+
 // Appends one partition's records; fills `out` and returns the last offset appended, or nullopt
 // when the partition answers with an error right away.
 std::optional<model::offset> append_partition(
@@ -145,6 +185,11 @@ std::optional<model::offset> append_partition(
                           fmt::format("batch of {} bytes exceeds max.message.bytes {}",
                                       h.size_bytes(), topic->config.max_message_bytes));
         }
+    }
+    if (auto error = check_create_times(data.records->view, topic->config, out)) {
+        out.error_code = code(*error);
+        out.base_offset = -1;
+        return std::nullopt;
     }
     // The record set points into the request frame, which this request owns: edit it in place.
     auto offset_in_frame = static_cast<size_t>(data.records->view.data() - ctx.frame.data());

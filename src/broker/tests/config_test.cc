@@ -153,6 +153,33 @@ TEST(topic_config, flush_and_preallocate_take_kafka_values_and_defaults) {
     EXPECT_FALSE(broker.set("log.preallocate", "1"));
 }
 
+// Kafka 3.6 and later: each of before.max.ms and after.max.ms as set, else the older
+// difference.max.ms; all three inherit from the broker.
+TEST(topic_config, timestamp_bounds_fall_back_to_the_difference) {
+    broker_config broker;
+    auto unbounded = create_time_bounds(effective_topic_config(broker, {}));
+    EXPECT_EQ(unbounded.before_ms, INT64_MAX);
+    EXPECT_EQ(unbounded.after_ms, INT64_MAX);
+
+    auto only_difference = create_time_bounds(
+        effective_topic_config(broker, {{"message.timestamp.difference.max.ms", "500"}}));
+    EXPECT_EQ(only_difference.before_ms, 500);
+    EXPECT_EQ(only_difference.after_ms, 500);
+
+    auto after_set = create_time_bounds(
+        effective_topic_config(broker, {{"message.timestamp.difference.max.ms", "500"},
+                                        {"message.timestamp.after.max.ms", "70"}}));
+    EXPECT_EQ(after_set.before_ms, 500);
+    EXPECT_EQ(after_set.after_ms, 70);
+
+    ASSERT_TRUE(broker.set("log.message.timestamp.before.max.ms", "9"));
+    auto inherited = create_time_bounds(effective_topic_config(broker, {}));
+    EXPECT_EQ(inherited.before_ms, 9);
+    EXPECT_EQ(inherited.after_ms, INT64_MAX);
+    EXPECT_FALSE(validate_topic_override("message.timestamp.after.max.ms", "-1"));
+    EXPECT_FALSE(broker.set("log.message.timestamp.difference.max.ms", "-1"));
+}
+
 TEST(broker_config, the_most_precise_retention_name_wins_in_any_order) {
     broker_config a;
     ASSERT_TRUE(a.set("log.retention.ms", "1234"));
