@@ -483,16 +483,22 @@ def data_records(records: bytes) -> list[tuple[int, bytes | None, bytes | None, 
 # Produce v3 and Fetch v4
 
 
-def produce_v3_request(correlation_id: int, topic: str, partition: int, records: bytes, *,
-                       acks: int = -1, timeout_ms: int = 10000,
-                       transactional_id: str | None = None) -> bytes:
-    body = (
+def _produce_body(topic: str, partition: int, records: bytes, acks: int, timeout_ms: int,
+                  transactional_id: str | None) -> bytes:
+    """Produce v3 to v8 share this body."""
+    return (
         string(transactional_id)
         + i16(acks)
         + i32(timeout_ms)
         + array([string(topic) + array([i32(partition) + nbytes(records)])])
     )
-    return request(API_PRODUCE, 3, correlation_id, body)
+
+
+def produce_v3_request(correlation_id: int, topic: str, partition: int, records: bytes, *,
+                       acks: int = -1, timeout_ms: int = 10000,
+                       transactional_id: str | None = None) -> bytes:
+    return request(API_PRODUCE, 3, correlation_id,
+                   _produce_body(topic, partition, records, acks, timeout_ms, transactional_id))
 
 
 @dataclass
@@ -517,13 +523,8 @@ def parse_produce_v3(r: Reader) -> dict[tuple[str, int], ProducePartitionResult]
 def produce_v8_request(correlation_id: int, topic: str, partition: int, records: bytes, *,
                        acks: int = -1, timeout_ms: int = 10000) -> bytes:
     """The same body as v3; the v8 response adds per-record errors and an error message."""
-    body = (
-        string(None)
-        + i16(acks)
-        + i32(timeout_ms)
-        + array([string(topic) + array([i32(partition) + nbytes(records)])])
-    )
-    return request(API_PRODUCE, 8, correlation_id, body)
+    return request(API_PRODUCE, 8, correlation_id,
+                   _produce_body(topic, partition, records, acks, timeout_ms, None))
 
 
 @dataclass
