@@ -199,6 +199,21 @@ std::vector<property_def> make_properties() {
           "Youngest a record may be to be compacted (topic default for "
           "min.compaction.lag.ms)."},
          int_setter<int64_t>(&broker_config::log_cleaner_min_compaction_lag_ms, 0)},
+        {{"log.cleaner.max.compaction.lag.ms", ct::int64, "9223372036854775807",
+          "Oldest a record of a compacted log may get before its segment rolls, so the next "
+          "cleaner pass can compact it (topic default for max.compaction.lag.ms)."},
+         int_setter<int64_t>(&broker_config::log_cleaner_max_compaction_lag_ms, 1)},
+        {{"log.cleaner.min.cleanable.ratio", ct::float64, "0.5",
+          "Share of a log not yet compacted below which Kafka skips cleaning it (topic default "
+          "for min.cleanable.dirty.ratio); Fjord's cleaner compacts at every pass."},
+         [](broker_config& c, std::string_view name,
+            std::string_view value) -> result<void, std::string> {
+             auto ratio = parse_ratio(value);
+             if (!ratio)
+                 return fail(fmt::format("{}: '{}' must be a number in [0, 1]", name, value));
+             c.log_cleaner_min_cleanable_ratio = *ratio;
+             return {};
+         }},
         {{"log.retention.check.interval.ms", ct::int64, "300000",
           "How often the log cleaner applies retention and compaction."},
          duration_setter(&broker_config::log_retention_check_interval, 1)},
@@ -399,6 +414,15 @@ std::vector<std::string_view> broker_synonyms(std::string_view name) {
         }
     }
     return {name};
+}
+
+std::optional<double> parse_ratio(std::string_view text) {
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || ptr != text.data() + text.size() || !(v >= 0 && v <= 1)) {
+        return std::nullopt;
+    }
+    return v;
 }
 
 result<cleanup_policy, std::string> parse_cleanup_policy(std::string_view name,

@@ -57,9 +57,11 @@ struct broker_config {
     // Retention and cleaning: the defaults every topic inherits.
     int64_t log_retention_ms = 604800000;  // log.retention.ms/.minutes/.hours (168); -1: forever
     int64_t log_retention_bytes = -1;      // log.retention.bytes; -1: no limit
-    std::string log_cleanup_policy = "delete";           // log.cleanup.policy
-    int64_t log_cleaner_delete_retention_ms = 86400000;  // log.cleaner.delete.retention.ms
-    int64_t log_cleaner_min_compaction_lag_ms = 0;       // log.cleaner.min.compaction.lag.ms
+    std::string log_cleanup_policy = "delete";              // log.cleanup.policy
+    int64_t log_cleaner_delete_retention_ms = 86400000;     // log.cleaner.delete.retention.ms
+    int64_t log_cleaner_min_compaction_lag_ms = 0;          // log.cleaner.min.compaction.lag.ms
+    int64_t log_cleaner_max_compaction_lag_ms = INT64_MAX;  // log.cleaner.max.compaction.lag.ms
+    double log_cleaner_min_cleanable_ratio = 0.5;           // log.cleaner.min.cleanable.ratio
     std::chrono::milliseconds log_retention_check_interval{
         300000};                                  // log.retention.check.interval.ms
     std::string compression_type = "producer";    // compression.type
@@ -147,5 +149,7 @@ result<cleanup_policy, std::string> parse_cleanup_policy(std::string_view name,
                                                          std::string_view value);
 // compression.type (broker and topic): producer, uncompressed, gzip, snappy, lz4, zstd.
 result<void, std::string> validate_compression_type(std::string_view name, std::string_view value);
+// A number in [0, 1] (min.cleanable.dirty.ratio, log.cleaner.min.cleanable.ratio).
+std::optional<double> parse_ratio(std::string_view text);
 
 }  // namespace fjord::broker

@@ -21,7 +21,7 @@ int64_t to_long(std::string_view s) {
 }
 
 // How a property's value is checked.
-enum class value_kind { integer, boolean, cleanup_policy, compression, timestamp_type };
+enum class value_kind { integer, ratio, boolean, cleanup_policy, compression, timestamp_type };
 
 constexpr int64_t int_max = std::numeric_limits<int32_t>::max();
 constexpr int64_t long_max = std::numeric_limits<int64_t>::max();
@@ -92,6 +92,14 @@ const property_def properties[] = {
          c.index_interval_bytes = static_cast<int32_t>(to_long(v));
      },
      [](const topic_config& c) { return fmt::format("{}", c.index_interval_bytes); }},
+    {{"max.compaction.lag.ms", config_type::int64, "log.cleaner.max.compaction.lag.ms",
+      "Oldest a record of a compacted topic may get before its segment rolls, so the next "
+      "cleaner pass can compact it."},
+     value_kind::integer,
+     1,
+     long_max,
+     [](topic_config& c, std::string_view v) { c.max_compaction_lag_ms = to_long(v); },
+     [](const topic_config& c) { return fmt::format("{}", c.max_compaction_lag_ms); }},
     {{"max.message.bytes", config_type::int32, "message.max.bytes",
       "Largest record batch a producer may write."},
      value_kind::integer,
@@ -133,6 +141,16 @@ const property_def properties[] = {
      [](const topic_config& c) {
          return std::string(c.log_append_time ? "LogAppendTime" : "CreateTime");
      }},
+    {{"min.cleanable.dirty.ratio", config_type::float64, "log.cleaner.min.cleanable.ratio",
+      "Share of the log not yet compacted below which Kafka skips cleaning it; Fjord's cleaner "
+      "compacts at every pass whatever the share."},
+     value_kind::ratio,
+     0,
+     0,
+     [](topic_config& c, std::string_view v) {
+         c.min_cleanable_dirty_ratio = parse_ratio(v).value_or(c.min_cleanable_dirty_ratio);
+     },
+     [](const topic_config& c) { return fmt::format("{}", c.min_cleanable_dirty_ratio); }},
     {{"min.compaction.lag.ms", config_type::int64, "log.cleaner.min.compaction.lag.ms",
       "Youngest a record may be to be compacted away."},
      value_kind::integer,
@@ -243,6 +261,10 @@ result<void, std::string> validate_topic_override(std::string_view name, std::st
             }
             return {};
         }
+        case value_kind::ratio:
+            if (parse_ratio(value)) return {};
+            return fail(
+                fmt::format("invalid value '{}' for {}: must be a number in [0, 1]", value, name));
         case value_kind::boolean:
             if (value == "true" || value == "false") return {};
             return fail(
@@ -281,6 +303,8 @@ topic_config effective_topic_config(const broker_config& broker,
     c.segment_index_bytes = broker.log_index_size_max_bytes;
     c.index_interval_bytes = broker.log_index_interval_bytes;
     c.min_compaction_lag_ms = broker.log_cleaner_min_compaction_lag_ms;
+    c.max_compaction_lag_ms = broker.log_cleaner_max_compaction_lag_ms;
+    c.min_cleanable_dirty_ratio = broker.log_cleaner_min_cleanable_ratio;
     c.unclean_leader_election_enable = broker.unclean_leader_election_enable;
     c.flush_messages = broker.log_flush_interval_messages;
     c.flush_ms = broker.log_flush_interval_ms;
@@ -289,6 +313,20 @@ topic_config effective_topic_config(const broker_config& broker,
         if (const property_def* p = find_def(name)) p->apply(c, value);
     }
     return c;
+}
+
+result<void, std::string> validate_topic_config(const topic_config& config) {
+    if (config.min_compaction_lag_ms > config.max_compaction_lag_ms) {
+        return fail(
+            fmt::format("min.compaction.lag.ms ({}) must not exceed max.compaction.lag.ms ({})",
+                        config.min_compaction_lag_ms, config.max_compaction_lag_ms));
+    }
+    return {};
+}
+
+int64_t roll_ms(const topic_config& config) {
+    return config.cleanup_compact ? std::min(config.segment_ms, config.max_compaction_lag_ms)
+                                  : config.segment_ms;
 }
 
 timestamp_bounds create_time_bounds(const topic_config& config) {

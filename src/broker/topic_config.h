@@ -36,6 +36,8 @@ struct topic_config {
     int32_t segment_index_bytes = 10485760;
     int32_t index_interval_bytes = 4096;
     int64_t min_compaction_lag_ms = 0;
+    int64_t max_compaction_lag_ms = INT64_MAX;
+    double min_cleanable_dirty_ratio = 0.5;  // stored and reported; the cleaner runs every pass
     bool unclean_leader_election_enable = false;
     // Flush bounds and preallocation; see broker_config.
     int64_t flush_messages = INT64_MAX;
@@ -61,6 +63,14 @@ result<void, std::string> validate_topic_override(std::string_view name, std::st
 
 // The effective configuration: broker defaults, then the topic's (already validated) overrides.
 topic_config effective_topic_config(const broker_config& broker, const config_overrides& overrides);
+
+// Checks what single overrides cannot: min.compaction.lag.ms must not exceed
+// max.compaction.lag.ms (either may come from the broker). The message names both.
+result<void, std::string> validate_topic_config(const topic_config& config);
+
+// How long a segment of this topic stays active: segment.ms, or max.compaction.lag.ms when the
+// topic is compacted and that is shorter, so no record waits longer to become compactable.
+int64_t roll_ms(const topic_config& config);
 
 // How far before and after the broker's clock a CreateTime record's timestamp may lie: each
 // bound as set, or message.timestamp.difference.max.ms where it is left at its default (as

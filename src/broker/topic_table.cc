@@ -26,7 +26,7 @@ std::string collision_key(std::string_view name) {
 storage::log_config log_config_for(const topic_config& c) {
     storage::log_config lc;
     lc.segment_bytes = static_cast<uint64_t>(c.segment_bytes);
-    lc.segment_ms = std::chrono::milliseconds(c.segment_ms);
+    lc.segment_ms = std::chrono::milliseconds(roll_ms(c));
     lc.index_interval_bytes = static_cast<uint32_t>(c.index_interval_bytes);
     lc.segment_index_bytes = static_cast<uint32_t>(c.segment_index_bytes);
     return lc;
@@ -208,6 +208,9 @@ result<std::shared_ptr<const topic_state>, topic_error> topic_table::create(
             return fail(topic_error{kafka_error::invalid_config, r.error()});
         }
     }
+    if (auto r = validate_topic_config(effective_topic_config(_config, request.configs)); !r) {
+        return fail(topic_error{kafka_error::invalid_config, r.error()});
+    }
 
     std::lock_guard admin(_admin_mutex);
     {
@@ -355,6 +358,9 @@ result<std::shared_ptr<const topic_state>, topic_error> topic_table::alter_confi
     auto state = std::make_shared<topic_state>(*topic);
     state->metadata.configs = std::move(overrides).value();
     state->config = effective_topic_config(_config, state->metadata.configs);
+    if (auto r = validate_topic_config(state->config); !r) {
+        return fail(topic_error{kafka_error::invalid_config, r.error()});
+    }
     if (validate_only) return std::shared_ptr<const topic_state>(std::move(state));
     if (auto r = _metadata.update_topic(state->metadata); !r) {
         return fail(topic_error{kafka_error::kafka_storage_error,

@@ -497,8 +497,9 @@ def test_lowering_segment_bytes_rolls_segments(broker):
     ({"flush.messages": "0"}, "flush.messages"),
     ({"preallocate": "yes"}, "preallocate"),
     ({"message.timestamp.before.max.ms": "-1"}, "message.timestamp.before.max.ms"),
+    ({"min.cleanable.dirty.ratio": "1.5"}, "min.cleanable.dirty.ratio"),
 ], ids=["negative", "not-a-number", "bad-list-item", "unknown-key", "no-flush-interval",
-        "not-a-boolean", "negative-bound"])
+        "not-a-boolean", "negative-bound", "ratio-above-one"])
 def test_invalid_values_are_invalid_config_naming_the_key(broker, config, named):
     topic = unique_topic("invalid")
     create_topic(broker.bootstrap, topic, config={"retention.ms": "1000"})
@@ -734,6 +735,57 @@ def records_by_key(msgs) -> dict:
 
 
 @pytest.mark.timeout_s(120)
+def test_max_compaction_lag_rolls_the_active_segment_so_old_duplicates_go(broker_factory):
+    """segment.bytes and segment.ms are far off, so without max.compaction.lag.ms every record
+    would stay in the active segment, which is never compacted."""
+    b = broker_factory(CLEANER)
+    topic = unique_topic("maxlag")
+    create_topic(b.bootstrap, topic, config={"cleanup.policy": "compact",
+                                             "max.compaction.lag.ms": "500"})
+    produce_values(b.bootstrap, topic, [(b"k", b"v%d" % n) for n in range(5)])
+    time.sleep(0.6)
+    # The next append finds the active segment older than the lag and rolls it.
+    last = produce_values(b.bootstrap, topic, [(b"k", b"latest")])[-1]
+
+    def compacted():
+        got = records_by_key(read_from_start(b.bootstrap, topic))
+        return got if len(got[b"k"]) == 1 else None
+
+    got = wait_until(compacted, 30, "the rolled segment to be compacted")
+    assert got[b"k"] == [(last.offset, b"latest")]
+    assert len(segment_files(b, topic)) == 2
+
+
+def test_min_compaction_lag_above_max_is_invalid_config(broker):
+    client = admin(broker.bootstrap)
+    topic = unique_topic("lagorder")
+    futures = client.create_topics([NewTopic(topic, 1, 1, config={
+        "min.compaction.lag.ms": "2000", "max.compaction.lag.ms": "1000"})],
+        operation_timeout=10, request_timeout=10)
+    err = topic_future_error(futures[topic])
+    assert err is not None and err.code() == KafkaError.INVALID_CONFIG, err
+    assert "min.compaction.lag.ms (2000)" in err.str() and "max.compaction.lag.ms (1000)" in err.str()
+
+    create_topic(broker.bootstrap, topic, config={"max.compaction.lag.ms": "1000"})
+    err = alter(broker.bootstrap, ConfigResource("topic", topic, set_config={
+        "max.compaction.lag.ms": "1000", "min.compaction.lag.ms": "1001"}))
+    assert err is not None and err.code() == KafkaError.INVALID_CONFIG, err
+    assert describe_topic(broker.bootstrap, topic)["min.compaction.lag.ms"].value == "0"
+
+
+def test_min_cleanable_dirty_ratio_is_a_double_in_zero_to_one(broker):
+    topic = unique_topic("ratio")
+    create_topic(broker.bootstrap, topic, config={"min.cleanable.dirty.ratio": "0.25"})
+    err, _, configs = describe_configs_v3(broker.bootstrap, RESOURCE_TOPIC, topic,
+                                          ["min.cleanable.dirty.ratio"])
+    assert err == 0
+    # Kafka's ConfigType DOUBLE is 6.
+    assert (configs["min.cleanable.dirty.ratio"]["value"],
+            configs["min.cleanable.dirty.ratio"]["type"]) == ("0.25", 6)
+    assert configs["min.cleanable.dirty.ratio"]["synonyms"][1] == (
+        "log.cleaner.min.cleanable.ratio", "0.5", 5)
+
+
 def test_compaction_keeps_the_latest_value_per_key_and_drops_old_tombstones(broker_factory):
     b = broker_factory(CLEANER)
     topic = unique_topic("compact")

@@ -180,6 +180,48 @@ TEST(topic_config, timestamp_bounds_fall_back_to_the_difference) {
     EXPECT_FALSE(broker.set("log.message.timestamp.difference.max.ms", "-1"));
 }
 
+TEST(topic_config, max_compaction_lag_shortens_the_roll_of_compacted_topics_only) {
+    broker_config broker;
+    auto deleted = effective_topic_config(broker, {{"max.compaction.lag.ms", "1000"}});
+    EXPECT_EQ(roll_ms(deleted), deleted.segment_ms);
+    auto compacted = effective_topic_config(
+        broker, {{"cleanup.policy", "compact"}, {"max.compaction.lag.ms", "1000"}});
+    EXPECT_EQ(roll_ms(compacted), 1000);
+    auto longer =
+        effective_topic_config(broker, {{"cleanup.policy", "compact"}, {"segment.ms", "500"}});
+    EXPECT_EQ(roll_ms(longer), 500);
+
+    EXPECT_TRUE(validate_topic_config(compacted));
+    auto inverted = effective_topic_config(
+        broker, {{"min.compaction.lag.ms", "1001"}, {"max.compaction.lag.ms", "1000"}});
+    auto r = validate_topic_config(inverted);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find("min.compaction.lag.ms (1001)"), std::string::npos) << r.error();
+    // The bound may come from the broker too.
+    ASSERT_TRUE(broker.set("log.cleaner.max.compaction.lag.ms", "10"));
+    EXPECT_FALSE(
+        validate_topic_config(effective_topic_config(broker, {{"min.compaction.lag.ms", "11"}})));
+    EXPECT_FALSE(validate_topic_override("max.compaction.lag.ms", "0"));
+}
+
+TEST(topic_config, min_cleanable_dirty_ratio_is_a_number_in_zero_to_one) {
+    for (const char* good : {"0", "1", "0.5", "0.01"}) {
+        EXPECT_TRUE(validate_topic_override("min.cleanable.dirty.ratio", good)) << good;
+    }
+    for (const char* bad : {"-0.1", "1.01", "half", "", "nan", "0.5x"}) {
+        EXPECT_FALSE(validate_topic_override("min.cleanable.dirty.ratio", bad)) << bad;
+    }
+    broker_config broker;
+    ASSERT_TRUE(broker.set("log.cleaner.min.cleanable.ratio", "0.75"));
+    EXPECT_FALSE(broker.set("log.cleaner.min.cleanable.ratio", "2"));
+    auto c = effective_topic_config(broker, {});
+    EXPECT_EQ(topic_config_value(c, "min.cleanable.dirty.ratio"), "0.75");
+    EXPECT_EQ(
+        topic_config_value(effective_topic_config(broker, {{"min.cleanable.dirty.ratio", "0.1"}}),
+                           "min.cleanable.dirty.ratio"),
+        "0.1");
+}
+
 TEST(broker_config, the_most_precise_retention_name_wins_in_any_order) {
     broker_config a;
     ASSERT_TRUE(a.set("log.retention.ms", "1234"));
