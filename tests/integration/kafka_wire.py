@@ -501,25 +501,6 @@ def produce_v3_request(correlation_id: int, topic: str, partition: int, records:
                    _produce_body(topic, partition, records, acks, timeout_ms, transactional_id))
 
 
-@dataclass
-class ProducePartitionResult:
-    partition: int
-    error_code: int
-    base_offset: int
-
-
-def parse_produce_v3(r: Reader) -> dict[tuple[str, int], ProducePartitionResult]:
-    out = {}
-    for _ in range(r.i32()):
-        topic = r.string()
-        for _ in range(r.i32()):
-            p, err, base = r.i32(), r.i16(), r.i64()
-            r.i64()  # log append time
-            out[(topic, p)] = ProducePartitionResult(p, err, base)
-    r.i32()  # throttle time
-    return out
-
-
 def produce_v8_request(correlation_id: int, topic: str, partition: int, records: bytes, *,
                        acks: int = -1, timeout_ms: int = 10000) -> bytes:
     """The same body as v3; the v8 response adds per-record errors and an error message."""
@@ -528,25 +509,38 @@ def produce_v8_request(correlation_id: int, topic: str, partition: int, records:
 
 
 @dataclass
-class ProducePartitionResultV8:
+class ProducePartitionResult:
+    partition: int
     error_code: int
     base_offset: int
-    record_errors: list[tuple[int, str | None]]
-    error_message: str | None
+    # v8 and later: (batch index, message) of each record that made the batch fail, and a message.
+    record_errors: list[tuple[int, str | None]] = field(default_factory=list)
+    error_message: str | None = None
 
 
-def parse_produce_v8(r: Reader) -> dict[tuple[str, int], ProducePartitionResultV8]:
+def _parse_produce(r: Reader, version: int) -> dict[tuple[str, int], ProducePartitionResult]:
     out = {}
     for _ in range(r.i32()):
         topic = r.string()
         for _ in range(r.i32()):
-            p, err, base = r.i32(), r.i16(), r.i64()
+            res = ProducePartitionResult(r.i32(), r.i16(), r.i64())
             r.i64()  # log append time
-            r.i64()  # log start offset
-            record_errors = [(r.i32(), r.string()) for _ in range(r.i32())]
-            out[(topic, p)] = ProducePartitionResultV8(err, base, record_errors, r.string())
+            if version >= 5:
+                r.i64()  # log start offset
+            if version >= 8:
+                res.record_errors = [(r.i32(), r.string()) for _ in range(r.i32())]
+                res.error_message = r.string()
+            out[(topic, res.partition)] = res
     r.i32()  # throttle time
     return out
+
+
+def parse_produce_v3(r: Reader) -> dict[tuple[str, int], ProducePartitionResult]:
+    return _parse_produce(r, 3)
+
+
+def parse_produce_v8(r: Reader) -> dict[tuple[str, int], ProducePartitionResult]:
+    return _parse_produce(r, 8)
 
 
 def fetch_v4_request(correlation_id: int, topic: str, partition: int, offset: int, *,

@@ -71,9 +71,9 @@ def source(entry) -> int:
     return int(entry.source.value if hasattr(entry.source, "value") else entry.source)
 
 
-def one_by_one_producer(bootstrap: str):
+def one_by_one_producer(bootstrap: str, conf: dict | None = None):
     """One record per batch, so every batch fits in a small segment.bytes."""
-    return producer(bootstrap, {"batch.num.messages": 1, "linger.ms": 0})
+    return producer(bootstrap, {"batch.num.messages": 1, "linger.ms": 0, **(conf or {})})
 
 
 def produce_values(bootstrap: str, topic: str, values: list[tuple[bytes | None, bytes | None]],
@@ -329,12 +329,11 @@ HOUR_MS = 3_600_000
 
 def produce_at(bootstrap: str, topic: str, timestamps: list[int], compression: str = "none") -> list:
     """One record per batch at each timestamp; the delivery reports in order."""
-    p = producer(bootstrap, {"batch.num.messages": 1, "linger.ms": 0,
-                             "compression.codec": compression})
+    p = one_by_one_producer(bootstrap, {"compression.codec": compression})
     log = DeliveryLog()
     for i, ts in enumerate(timestamps):
         p.produce(topic, value=b"at-%d" % i, partition=0, timestamp=ts, on_delivery=log)
-        flush(p)
+    flush(p)
     return log.reports
 
 

@@ -126,22 +126,19 @@ std::optional<kafka_error> check_create_times(bytes_view batch, const topic_conf
         out.error_message = std::string(protocol::describe(records.error()));
         return to_kafka_error(records.error());
     }
+    // Neither end can overflow: now >= 0 and both bounds are at most INT64_MAX.
     const int64_t now = now_ms();
+    const int64_t earliest = now - bounds.before_ms;
+    const int64_t latest = bounds.after_ms > unbounded - now ? unbounded : now + bounds.after_ms;
     for (size_t i = 0; i < records->size(); ++i) {
         const int64_t ts = (*records)[i].timestamp;
-        if (ts == -1) continue;
-        // Written so that neither side can overflow: now - before_ms >= -INT64_MAX.
-        bool too_old = ts < now - bounds.before_ms;
-        bool too_new = ts > now && ts - now > bounds.after_ms;
-        if (!too_old && !too_new) continue;
-        const int64_t latest =
-            bounds.after_ms > unbounded - now ? unbounded : now + bounds.after_ms;
+        if (ts == -1 || (ts >= earliest && ts <= latest)) continue;
         auto& e = out.record_errors.emplace_back();
         e.batch_index = static_cast<int32_t>(i);
         e.batch_index_error_message = fmt::format(
             "timestamp {} of record {} is out of range: the broker's clock is {}, so it must lie "
             "within [{}, {}] (message.timestamp.before.max.ms {}, after.max.ms {})",
-            ts, i, now, now - bounds.before_ms, latest, bounds.before_ms, bounds.after_ms);
+            ts, i, now, earliest, latest, bounds.before_ms, bounds.after_ms);
     }
     if (out.record_errors.empty()) return std::nullopt;
     out.error_message = out.record_errors.front().batch_index_error_message;
