@@ -1,6 +1,10 @@
 #include "broker/log_cleaner.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "base/logger.h"
+#include "base/metrics.h"
 
 namespace fjord::broker {
 namespace {
@@ -10,7 +14,27 @@ auto& logger() {
     return l;
 }
 
+// kafka_log_logcleanermanager_max_dirty_percent (docs/metrics.md).
+metrics::gauge& max_dirty_percent_gauge() {
+    static metrics::gauge& g =
+        *metrics::global()
+             .gauges("kafka_log_logcleanermanager_max_dirty_percent",
+                     "Dirty share, in percent, of the dirtiest compacted log at the cleaner's "
+                     "last pass.")
+             .labels({});
+    return g;
+}
+
 }  // namespace
+
+bool compaction_due(const storage::compaction_backlog& backlog, double min_cleanable_dirty_ratio,
+                    int64_t max_compaction_lag_ms, int64_t now_ms) {
+    if (backlog.dirty_ratio() > min_cleanable_dirty_ratio) return true;
+    if (backlog.cleanable_bytes == 0 || !backlog.earliest_dirty_timestamp) return false;
+    int64_t horizon;
+    if (__builtin_sub_overflow(now_ms, max_compaction_lag_ms, &horizon)) return false;
+    return *backlog.earliest_dirty_timestamp < horizon;
+}
 
 int64_t log_cleaner::system_now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -21,6 +45,7 @@ int64_t log_cleaner::system_now_ms() {
 log_cleaner::log_cleaner(topic_table& topics, std::chrono::milliseconds interval, clock_fn now,
                          int64_t producer_id_expiration_ms)
     : _topics(topics),
+      _max_dirty_percent(max_dirty_percent_gauge()),
       _interval(interval),
       _producer_id_expiration_ms(producer_id_expiration_ms),
       _now(std::move(now)) {}
@@ -64,6 +89,7 @@ void log_cleaner::run() {
 
 cleaner_stats log_cleaner::run_once() {
     cleaner_stats stats;
+    double max_dirty_ratio = 0;
     auto stopping = [this] {
         std::lock_guard lock(_mutex);
         return _stopping;
@@ -97,7 +123,21 @@ cleaner_stats log_cleaner::run_once() {
                 storage::compaction_config cc;
                 cc.delete_retention_ms = config.delete_retention_ms;
                 cc.min_compaction_lag_ms = config.min_compaction_lag_ms;
-                auto compacted = log.compact(cc, _now());
+                cc.max_compaction_lag_ms = config.max_compaction_lag_ms;
+                const int64_t now = _now();
+                auto backlog = log.measure_compaction_backlog(cc, now);
+                if (!backlog) {
+                    report(*p, "measuring the compaction backlog", backlog.error());
+                    continue;
+                }
+                max_dirty_ratio = std::max(max_dirty_ratio, backlog->dirty_ratio());
+                if (!compaction_due(*backlog, config.min_cleanable_dirty_ratio,
+                                    config.max_compaction_lag_ms, now)) {
+                    ++stats.logs_left_dirty;
+                    continue;
+                }
+                ++stats.logs_compacted;
+                auto compacted = log.compact(cc, now);
                 if (!compacted) {
                     report(*p, "compaction", compacted.error());
                 } else if (compacted->records_removed > 0) {
@@ -109,6 +149,8 @@ cleaner_stats log_cleaner::run_once() {
             }
         }
     }
+    // Kafka reports whole percents.
+    _max_dirty_percent.set(std::floor(100 * max_dirty_ratio));
     return stats;
 }
 

@@ -4,7 +4,8 @@
 //  - cleanup.policy includes delete: retention by retention.ms and retention.bytes
 //    (storage::partition_log::enforce_retention);
 //  - cleanup.policy includes compact: compaction with delete.retention.ms and
-//    min.compaction.lag.ms (storage::partition_log::compact), __consumer_offsets included;
+//    min.compaction.lag.ms (storage::partition_log::compact), __consumer_offsets included, of
+//    the logs Kafka's cleaner would pick (compaction_due);
 //  - every partition forgets the idempotent producers idle for producer.id.expiration.ms.
 // Both block on disk I/O, which is why they never run on a network thread.
 //
@@ -19,17 +20,27 @@
 #include <mutex>
 #include <thread>
 
+#include "base/metrics.h"
 #include "broker/topic_table.h"
+#include "storage/log_config.h"
 
 namespace fjord::broker {
 
 struct cleaner_stats {
     size_t partitions_checked = 0;
     size_t segments_deleted = 0;   // by retention
+    size_t logs_compacted = 0;     // compact() ran (whether or not it removed anything)
+    size_t logs_left_dirty = 0;    // compacted topics' logs not due for compaction
     size_t records_compacted = 0;  // removed by compaction
     size_t producers_expired = 0;
     size_t errors = 0;
 };
+
+// Kafka's rule for picking a log to compact: its dirty ratio is above min.cleanable.dirty.ratio,
+// or it has cleanable bytes and a dirty segment whose first batch is older than
+// max.compaction.lag.ms.
+bool compaction_due(const storage::compaction_backlog& backlog, double min_cleanable_dirty_ratio,
+                    int64_t max_compaction_lag_ms, int64_t now_ms);
 
 class log_cleaner {
 public:
@@ -58,6 +69,7 @@ private:
     void run();
 
     topic_table& _topics;
+    metrics::gauge& _max_dirty_percent;  // registered with the cleaner, set after each pass
     const std::chrono::milliseconds _interval;
     const int64_t _producer_id_expiration_ms;
     const clock_fn _now;

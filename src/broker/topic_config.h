@@ -37,7 +37,7 @@ struct topic_config {
     int32_t index_interval_bytes = 4096;
     int64_t min_compaction_lag_ms = 0;
     int64_t max_compaction_lag_ms = INT64_MAX;
-    double min_cleanable_dirty_ratio = 0.5;  // stored and reported; the cleaner runs every pass
+    double min_cleanable_dirty_ratio = 0.5;
     bool unclean_leader_election_enable = false;
     // Flush bounds and preallocation; see broker_config.
     int64_t flush_messages = INT64_MAX;

@@ -8,6 +8,7 @@
 // a newer record that exists), so a pass that ran out of map space leaves later duplicates for
 // the next pass rather than dropping anything it should not.
 #include <algorithm>
+#include <limits>
 #include <optional>
 
 #include "base/endian.h"
@@ -32,6 +33,12 @@ bool older_than(int64_t ts, int64_t now_ms, int64_t limit_ms) {
     int64_t horizon;
     if (__builtin_sub_overflow(now_ms, limit_ms, &horizon)) return false;
     return ts < horizon;
+}
+
+// min.compaction.lag.ms: the segment holds a record too young to be compacted (0 disables).
+bool too_young(const segment& s, int64_t now_ms, int64_t min_compaction_lag_ms) {
+    return min_compaction_lag_ms > 0 && s.max_timestamp &&
+           !older_than(s.max_timestamp->timestamp(), now_ms, min_compaction_lag_ms - 1);
 }
 
 // Batches compaction never changes and whose keys do not go into the map. Control and
@@ -208,6 +215,9 @@ struct partition_log::compaction_pass {
     int64_t limit;          // the high watermark when compact() started
     int64_t map_from;       // the map holds the keys of the records in [map_from, mapped_to)
     int64_t mapped_to = 0;  // == limit when the map reached the end
+    // After a pass that mapped to the end: the end of its last rewritten segment that follows
+    // only segments old enough for min.compaction.lag.ms (partition_log::_cleaned_to).
+    int64_t clean_end = 0;
 };
 
 void partition_log::swap_in(const std::shared_ptr<segment>& old, std::shared_ptr<segment> cleaned) {
@@ -285,6 +295,11 @@ result<void, errc> partition_log::compact_pass(compaction_pass& pass, compaction
             const auto& s = _segments[i];
             if (s->base() >= pass.mapped_to || s->end() > pass.limit) break;
             targets.emplace_back(s, s->size);
+        }
+        pass.clean_end = 0;
+        for (const auto& [s, size] : targets) {
+            if (too_young(*s, pass.now_ms, pass.config.min_compaction_lag_ms)) break;
+            pass.clean_end = s->end();
         }
     }
     for (auto& [old, size] : targets) {
@@ -386,12 +401,51 @@ result<compaction_stats, errc> partition_log::compact(const compaction_config& c
         vassert(pass.mapped_to > pass.map_from, "a pass maps at least one record");
         pass.map_from = pass.mapped_to;
     }
+    if (pass.clean_end > _cleaned_to.load()) _cleaned_to.store(pass.clean_end);
     if (stats.segments_rewritten > 0) {
         _log->info("[{}] compacted {} segments in {} passes: {} records removed, {} -> {} bytes",
                    _name, stats.segments_rewritten, stats.passes, stats.records_removed,
                    stats.bytes_before, stats.bytes_after);
     }
     return stats;
+}
+
+result<compaction_backlog, errc> partition_log::measure_compaction_backlog(
+    const compaction_config& config, int64_t now_ms) const {
+    const bool max_lag_set = config.max_compaction_lag_ms < std::numeric_limits<int64_t>::max();
+    compaction_backlog out;
+    std::vector<segment_snapshot> dirty;  // for their first timestamps, read without the lock
+    {
+        std::shared_lock lock(_mutex);
+        if (_closed.load()) return fail(errc::closed);
+        const int64_t first_dirty = std::max(_cleaned_to.load(), _log_start.load());
+        bool cleanable = true;
+        for (size_t i = 0; i + 1 < _segments.size(); ++i) {
+            const auto& s = _segments[i];
+            if (s->end() <= first_dirty) {
+                out.clean_bytes += s->size;
+                continue;
+            }
+            if (s->end() > _high_watermark.load() ||
+                too_young(*s, now_ms, config.min_compaction_lag_ms)) {
+                cleanable = false;
+            }
+            if (cleanable) out.cleanable_bytes += s->size;
+            if (max_lag_set && s->size > 0) dirty.push_back({s, s->size, {}});
+        }
+    }
+    for (const auto& d : dirty) {
+        batch_scanner scanner(*d.seg->files.log, 0, d.size, format::batch_header_size);
+        auto st = scanner.next(scan_mode::headers);
+        if (!st) return fail(st.error());
+        if (*st != scan_status::batch) continue;
+        // Kafka ignores segments whose first batch has no timestamp (-1).
+        const int64_t ts = scanner.header().max_timestamp;
+        if (ts > 0 && (!out.earliest_dirty_timestamp || ts < *out.earliest_dirty_timestamp)) {
+            out.earliest_dirty_timestamp = ts;
+        }
+    }
+    return out;
 }
 
 }  // namespace fjord::storage

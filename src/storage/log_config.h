@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
+#include <optional>
 
 #include "base/bytes.h"
 #include "model/fundamental.h"
@@ -52,6 +54,9 @@ struct log_config {
 struct compaction_config {
     int64_t delete_retention_ms = 86400000;  // delete.retention.ms: how long tombstones stay
     int64_t min_compaction_lag_ms = 0;       // min.compaction.lag.ms
+    // max.compaction.lag.ms: only read by measure_compaction_backlog(), which looks up the
+    // segments' first timestamps when it is below the maximum.
+    int64_t max_compaction_lag_ms = std::numeric_limits<int64_t>::max();
     // Keys the cleaner's map holds at once (log.cleaner.dedupe.buffer.size / 24 bytes in Kafka);
     // 0 is treated as 1. A full map starts another pass.
     size_t max_map_entries = 1 << 20;
@@ -63,6 +68,26 @@ struct compaction_stats {
     size_t records_removed = 0;
     uint64_t bytes_before = 0;  // sizes of the rewritten segments before / after, summed
     uint64_t bytes_after = 0;
+};
+
+// What compaction would find to clean, measured as Kafka's cleaner measures a log before it
+// picks one (min.cleanable.dirty.ratio, max.compaction.lag.ms). "Clean" segments are the sealed
+// ones the last complete compact() went through since the log was opened; the dirty ones are
+// the sealed segments after them, and the cleanable ones are the dirty ones up to the first
+// that is not durable yet or holds a record younger than min.compaction.lag.ms.
+struct compaction_backlog {
+    uint64_t clean_bytes = 0;
+    uint64_t cleanable_bytes = 0;
+    // The smallest first-batch maxTimestamp of the dirty segments (Kafka's firstBatchTimestamp,
+    // for max.compaction.lag.ms). Looked up only when that lag is set; nullopt otherwise, or when
+    // no dirty segment has a timestamp.
+    std::optional<int64_t> earliest_dirty_timestamp;
+
+    // cleanable / (clean + cleanable); 0 for an empty log.
+    double dirty_ratio() const {
+        const uint64_t total = clean_bytes + cleanable_bytes;
+        return total == 0 ? 0.0 : static_cast<double>(cleanable_bytes) / static_cast<double>(total);
+    }
 };
 
 struct append_result {

@@ -211,6 +211,11 @@ public:
     // (format doc §9). Long and blocking: run it on a background thread. close() and remove()
     // stop it early (errc::closed).
     result<compaction_stats, errc> compact(const compaction_config& config, int64_t now_ms);
+    // What compact() would find to clean now (compaction_backlog). Reads the first batch header
+    // of each dirty segment when config.max_compaction_lag_ms is below the maximum; cheap
+    // otherwise. Blocking: call it where compact() is called.
+    result<compaction_backlog, errc> measure_compaction_backlog(const compaction_config& config,
+                                                                int64_t now_ms) const;
 
     // Flushes and closes; leaves a producer state snapshot at the log end offset, so the next
     // open replays nothing. Later calls answer errc::closed. Idempotent. True when everything
@@ -332,6 +337,11 @@ private:
 
     std::mutex _cleaner_mutex;
     std::atomic<bool> _stop_cleaning{false};  // close()/remove() want a running compaction out
+    // Where the dirty part of the log starts: the end of the last sealed segment the last
+    // complete compact() went through (not past one holding records younger than
+    // min.compaction.lag.ms). Kept in memory only, as if Kafka's cleaner checkpoint were lost:
+    // after a restart the whole log counts as dirty, so the first pass compacts it.
+    std::atomic<int64_t> _cleaned_to{0};
 
     std::mutex _flush_mutex;
     model::offset _checkpointed_recovery_point{-1};  // GUARDED_BY(_flush_mutex)

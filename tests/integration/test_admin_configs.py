@@ -6,6 +6,7 @@ DeleteRecords, DescribeLogDirs, DescribeConfigs v3 for config types and document
 from __future__ import annotations
 
 import time
+import urllib.request
 
 import pytest
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
@@ -812,11 +813,54 @@ def test_compaction_keeps_the_latest_value_per_key_and_drops_old_tombstones(brok
     assert all(got[b"f%02d" % i] == [latest[b"f%02d" % i]] for i in range(30))
     assert watermarks(b.bootstrap, topic, 1)[0] == (0, high)
 
-    # Lowering delete.retention.ms lets the next pass drop the tombstone.
+    # With delete.retention.ms lowered, the tombstone goes at the log's next compaction. As in
+    # Kafka, that waits for new records to make the log dirty enough (min.cleanable.dirty.ratio
+    # 0.5: more bytes sealed since the last compaction than it left).
     assert alter(b.bootstrap, ConfigResource("topic", topic, set_config={
         **settings, "delete.retention.ms": "100"})) is None
+    more = produce_values(b.bootstrap, topic, [(b"g%02d" % i, b"filler") for i in range(60)])
     got = wait_until(lambda: (lambda g: g if b"k4" not in g else None)(
         records_by_key(read_from_start(b.bootstrap, topic))), 60, "the tombstone to go")
     for k in keys[:4]:
         assert got[k] == [latest[k]], k
-    assert watermarks(b.bootstrap, topic, 1)[0][1] == high
+    assert watermarks(b.bootstrap, topic, 1)[0][1] == more[-1].offset + 1
+
+
+def max_dirty_percent(b) -> float:
+    with urllib.request.urlopen(f"http://127.0.0.1:{b.http_port}/metrics", timeout=10) as resp:
+        text = resp.read().decode()
+    return next(float(line.split()[1]) for line in text.splitlines()
+                if line.startswith("kafka_log_logcleanermanager_max_dirty_percent "))
+
+
+@pytest.mark.timeout_s(120)
+def test_min_cleanable_dirty_ratio_holds_compaction_back_until_enough_is_dirty(broker_factory):
+    """Kafka compacts a log only when the bytes sealed since its last compaction are more than
+    min.cleanable.dirty.ratio of the log, or max.compaction.lag.ms says so."""
+    b = broker_factory(CLEANER)
+    topic = unique_topic("dirty")
+    create_topic(b.bootstrap, topic, config={"cleanup.policy": "compact", "segment.bytes": "1024"})
+    # The first compaction finds the whole log dirty and drops d's first value.
+    produce_values(b.bootstrap, topic, [(b"d", b"v1"), (b"d", b"v2")]
+                   + [(b"u%02d" % i, b"." * 50) for i in range(60)])
+    wait_until(lambda: len(records_by_key(read_from_start(b.bootstrap, topic))[b"d"]) == 1, 30,
+               "the first compaction")
+
+    # A sixth as much again, d's third value among it: dirty, but well below 0.5.
+    produce_values(b.bootstrap, topic, [(b"d", b"v3")] + [(b"w%02d" % i, b"." * 50)
+                                                          for i in range(12)])
+    # The gauge shows that a pass measured the new segments (and left the log as it was).
+    dirty = wait_until(lambda: (lambda p: p if p > 0 else None)(max_dirty_percent(b)), 30,
+                       "a cleaner pass to see the new segments")
+    assert dirty < 50
+    assert [v for _, v in records_by_key(read_from_start(b.bootstrap, topic))[b"d"]] == [
+        b"v2", b"v3"]
+
+    # Lowering the ratio below the log's dirty share lets the next pass compact it.
+    assert alter(b.bootstrap, ConfigResource("topic", topic, set_config={
+        "cleanup.policy": "compact", "segment.bytes": "1024",
+        "min.cleanable.dirty.ratio": "0.01"})) is None
+    got = wait_until(lambda: (lambda g: g if len(g[b"d"]) == 1 else None)(
+        records_by_key(read_from_start(b.bootstrap, topic))), 30, "the second compaction")
+    assert [v for _, v in got[b"d"]] == [b"v3"]
+    assert len(got) == 1 + 60 + 12

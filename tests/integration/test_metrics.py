@@ -46,6 +46,7 @@ FAMILIES = {
     "kafka_log_segments": "gauge",
     "kafka_server_topics": "gauge",
     "kafka_server_partitions": "gauge",
+    "kafka_log_logcleanermanager_max_dirty_percent": "gauge",
     "kafka_log_flush_duration_seconds": "histogram",
     "kafka_log_flushes": "counter",
     "kafka_consumergroup_committed_offset": "gauge",

@@ -171,7 +171,18 @@ TEST_F(topic_table_test, lowering_segment_bytes_rolls_segments_from_then_on) {
     EXPECT_GE(p.log().segment_count(), 3u);
 }
 
-class log_cleaner_test : public topic_table_test {};
+class log_cleaner_test : public topic_table_test {
+protected:
+    // Eight segments of one unique key each, then k0 again in the active segment: the first
+    // pass finds the whole log dirty (nothing was compacted since it opened) and drops the old
+    // k0.
+    void fill_with_unique_keys(partition& p) {
+        for (int i = 0; i < 8; ++i) {
+            append(p, {{"k" + std::to_string(i), std::string(20, 'x')}}, 1000);
+        }
+        append(p, {{"k0", std::string(20, 'y')}}, 1000);
+    }
+};
 
 TEST_F(log_cleaner_test, retention_bytes_deletes_old_segments) {
     auto topic = create("bounded", 1, {{"segment.bytes", "200"}, {"retention.bytes", "400"}});
@@ -216,6 +227,74 @@ TEST_F(log_cleaner_test, compaction_runs_for_compacted_topics_only) {
               deleting->partitions[0]->log().size_bytes());
     // Offsets never change.
     EXPECT_EQ(compacted->partitions[0]->log().log_end_offset(), model::offset(12));
+}
+
+TEST(compaction_due, when_the_dirty_ratio_is_above_the_minimum) {
+    const storage::compaction_backlog backlog{.clean_bytes = 600, .cleanable_bytes = 400};
+    EXPECT_TRUE(compaction_due(backlog, 0.3, INT64_MAX, 0));
+    EXPECT_FALSE(compaction_due(backlog, 0.4, INT64_MAX, 0));  // strictly above, as in Kafka
+    EXPECT_FALSE(compaction_due({}, 0.0, INT64_MAX, 0));       // an empty log
+}
+
+TEST(compaction_due, when_a_dirty_segment_is_older_than_max_compaction_lag) {
+    storage::compaction_backlog backlog{
+        .clean_bytes = 900, .cleanable_bytes = 100, .earliest_dirty_timestamp = 1000};
+    EXPECT_TRUE(compaction_due(backlog, 0.5, 5000, 6001));
+    EXPECT_FALSE(compaction_due(backlog, 0.5, 5000, 6000));
+    EXPECT_FALSE(compaction_due(backlog, 0.5, INT64_MAX, -10));  // no overflow
+    backlog.cleanable_bytes = 0;                                 // dirty, but nothing cleanable yet
+    EXPECT_FALSE(compaction_due(backlog, 0.5, 5000, 60'000));
+}
+
+TEST_F(log_cleaner_test, compacts_a_log_once_its_dirty_ratio_is_above_the_minimum) {
+    auto topic = create("ratio", 1, {{"segment.bytes", "150"}, {"cleanup.policy", "compact"}});
+    auto& p = *topic->partitions[0];
+    fill_with_unique_keys(p);
+    int64_t now = 5000;
+    log_cleaner cleaner(*_topics, std::chrono::hours(1), [&] { return now; });
+    auto first = cleaner.run_once();
+    EXPECT_EQ(first.logs_compacted, 1u);
+    EXPECT_EQ(first.records_compacted, 1u);
+
+    // k0's new value is sealed: one dirty segment against eight clean ones, below 0.5.
+    append(p, {{"k1", std::string(20, 'y')}}, 1000);
+    auto second = cleaner.run_once();
+    EXPECT_EQ(second.logs_compacted, 0u);
+    EXPECT_EQ(second.logs_left_dirty, 1u);
+    EXPECT_EQ(second.records_compacted, 0u);
+
+    ASSERT_TRUE(_topics->alter_config(
+        "ratio",
+        [](const config_overrides& c) -> result<config_overrides, topic_error> {
+            auto next = c;
+            next["min.cleanable.dirty.ratio"] = "0.05";
+            return next;
+        },
+        false));
+    auto third = cleaner.run_once();
+    EXPECT_EQ(third.logs_compacted, 1u);
+    EXPECT_EQ(third.records_compacted, 1u);  // the old k1
+}
+
+TEST_F(log_cleaner_test, max_compaction_lag_compacts_a_log_below_the_dirty_ratio) {
+    auto topic = create("lagged", 1,
+                        {{"segment.bytes", "150"},
+                         {"cleanup.policy", "compact"},
+                         {"min.cleanable.dirty.ratio", "0.9"},
+                         {"max.compaction.lag.ms", "10000"}});
+    auto& p = *topic->partitions[0];
+    fill_with_unique_keys(p);
+    int64_t now = 5000;
+    log_cleaner cleaner(*_topics, std::chrono::hours(1), [&] { return now; });
+    EXPECT_EQ(cleaner.run_once().logs_compacted, 1u);
+
+    // Seals a segment whose first batch is at 1000.
+    append(p, {{"k1", std::string(20, 'y')}}, 1000);
+    EXPECT_EQ(cleaner.run_once().logs_left_dirty, 1u);
+    now = 11'001;
+    auto late = cleaner.run_once();
+    EXPECT_EQ(late.logs_compacted, 1u);
+    EXPECT_EQ(late.records_compacted, 1u);
 }
 
 TEST_F(log_cleaner_test, the_thread_runs_passes_until_stopped) {

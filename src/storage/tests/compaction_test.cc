@@ -276,6 +276,101 @@ TEST_F(compaction_test, min_compaction_lag_protects_young_records) {
     EXPECT_EQ(read_records(*log), (record_map{{1, "a=2"}, {3, "b=2"}}));
 }
 
+compaction_backlog backlog(partition_log& log, compaction_config config = {},
+                           int64_t now_ms = 2000) {
+    auto r = log.measure_compaction_backlog(config, now_ms);
+    EXPECT_TRUE(r.has_value());
+    return r ? *r : compaction_backlog{};
+}
+
+TEST_F(compaction_test, the_backlog_is_what_was_sealed_since_the_last_compaction) {
+    auto log = open();
+    const auto first = keyed_batch({{"a", "1"}, {"b", "1"}});
+    const auto second = keyed_batch({{"a", "2"}});
+    const auto active = keyed_batch({{"c", "1"}});
+    append(*log, first);
+    append(*log, second, true);
+    append(*log, active, true);
+    ASSERT_TRUE(log->flush());
+    // Never compacted since the log opened: every sealed segment is dirty.
+    auto before = backlog(*log);
+    EXPECT_EQ(before.clean_bytes, 0u);
+    EXPECT_EQ(before.cleanable_bytes, first.size() + second.size());
+    EXPECT_DOUBLE_EQ(before.dirty_ratio(), 1.0);
+
+    compact(*log);
+    auto after = backlog(*log);
+    EXPECT_EQ(after.cleanable_bytes, 0u);
+    EXPECT_EQ(after.clean_bytes, log->size_bytes() - active.size());
+    EXPECT_DOUBLE_EQ(after.dirty_ratio(), 0.0);
+
+    // A roll seals the active segment: it is the dirty part now.
+    append(*log, keyed_batch({{"d", "1"}}), true);
+    ASSERT_TRUE(log->flush());
+    auto rolled = backlog(*log);
+    EXPECT_EQ(rolled.clean_bytes, after.clean_bytes);
+    EXPECT_EQ(rolled.cleanable_bytes, active.size());
+    EXPECT_DOUBLE_EQ(rolled.dirty_ratio(),
+                     static_cast<double>(active.size()) /
+                         static_cast<double>(after.clean_bytes + active.size()));
+    EXPECT_FALSE(rolled.earliest_dirty_timestamp);  // only looked up for max.compaction.lag.ms
+}
+
+TEST_F(compaction_test, the_backlog_stops_at_records_too_young) {
+    auto log = open();
+    const auto old_batch = keyed_batch({{"a", "1"}}, 1000);
+    append(*log, old_batch);
+    append(*log, keyed_batch({{"a", "2"}}, 9000), true);
+    append(*log, keyed_batch({{"a", "3"}}, 1000), true);
+    const auto active = keyed_batch({{"a", "4"}}, 9500);
+    append(*log, active, true);
+    ASSERT_TRUE(log->flush());
+    compaction_config config;
+    config.min_compaction_lag_ms = 5000;
+    // At 10,000 the segment written at 9000 is younger than the lag: it and what follows wait.
+    EXPECT_EQ(backlog(*log, config, 10'000).cleanable_bytes, old_batch.size());
+    // A compaction then leaves that segment dirty, and the one after it.
+    compact(*log, config, 10'000);
+    auto later = backlog(*log, config, 20'000);
+    EXPECT_EQ(later.clean_bytes, protocol::batch_header_size);  // a=1 left an empty batch
+    EXPECT_EQ(later.cleanable_bytes, log->size_bytes() - later.clean_bytes - active.size());
+}
+
+TEST_F(compaction_test, the_backlog_leaves_out_segments_not_yet_durable) {
+    auto log = open();
+    append(*log, keyed_batch({{"x", "1"}}));
+    append(*log, keyed_batch({{"x", "2"}}), true);
+    EXPECT_EQ(backlog(*log).cleanable_bytes, 0u);
+    ASSERT_TRUE(log->flush());
+    EXPECT_EQ(backlog(*log).cleanable_bytes, keyed_batch({{"x", "1"}}).size());
+}
+
+TEST_F(compaction_test, the_backlog_finds_the_earliest_first_timestamp_when_max_lag_is_set) {
+    auto log = open();
+    append(*log, keyed_batch({{"a", "1"}}, 7000));
+    append(*log, keyed_batch({{"a", "2"}}, 3000));  // CreateTime need not grow
+    append(*log, keyed_batch({{"a", "3"}}, 5000), true);
+    append(*log, keyed_batch({{"a", "4"}}, -1), true);
+    append(*log, keyed_batch({{"a", "5"}}, 8000), true);  // active: not looked at
+    ASSERT_TRUE(log->flush());
+    compaction_config config;
+    config.max_compaction_lag_ms = 60'000;
+    // First batches: 7000, 5000 and -1 (no timestamp, ignored as Kafka does).
+    EXPECT_EQ(backlog(*log, config).earliest_dirty_timestamp, 5000);
+}
+
+TEST_F(compaction_test, retention_moves_the_dirty_part_with_the_log_start) {
+    auto log = open();
+    for (int i = 0; i < 4; ++i) append(*log, keyed_batch({{"k", std::string(50, 'x')}}), true);
+    ASSERT_TRUE(log->flush());
+    compact(*log);
+    const auto clean = backlog(*log).clean_bytes;
+    ASSERT_TRUE(log->enforce_retention(-1, 1, 2000));  // keeps only the active segment
+    auto after = backlog(*log);
+    EXPECT_LT(after.clean_bytes, clean);
+    EXPECT_EQ(after.cleanable_bytes, 0u);
+}
+
 TEST_F(compaction_test, compressed_batches_are_re_encoded_with_their_codec_and_producer_fields) {
     using protocol::compression_type;
     for (auto codec : {compression_type::gzip, compression_type::snappy, compression_type::lz4,
@@ -365,6 +460,8 @@ TEST_F(compaction_test, a_full_key_map_compacts_in_several_passes) {
     record_map expected{{12, "z=0"}};
     for (int k = 0; k < 6; ++k) expected[6 + k] = "k" + std::to_string(k) + "=1";
     EXPECT_EQ(read_records(*log), expected);
+    // The passes together went through every sealed segment.
+    EXPECT_EQ(backlog(*log).cleanable_bytes, 0u);
 }
 
 TEST_F(compaction_test, bounded_and_unbounded_maps_give_the_same_log) {
