@@ -7,7 +7,7 @@ packages=(
     libasio-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev
     zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
     librdkafka-dev libgtest-dev libgmock-dev libbenchmark-dev
-    kcat python3 python3-confluent-kafka python3-pytest python3-prometheus-client
+    kcat python3 python3-confluent-kafka python3-pytest python3-prometheus-client iproute2
     chromium
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -151,6 +151,7 @@ int serve(const std::vector<std::string_view>& args) {
     for (const auto& [name, value] : overrides) {
         if (auto r = config.set(name, value); !r) return usage_error(r.error());
     }
+    if (auto r = config.resolve(); !r) return config_error(r.error());
     fjord::set_log_level(log_level);
 
     // Block the stop signals in every thread; the main thread waits for them below.

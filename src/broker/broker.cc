@@ -110,6 +110,8 @@ result<void, std::string> broker::start() {
         .port = _config.listen_port,
         .reactor_count = _config.num_network_threads,
         .max_request_bytes = static_cast<size_t>(_config.socket_request_max_bytes),
+        .send_buffer_bytes = _config.socket_send_buffer_bytes,
+        .receive_buffer_bytes = _config.socket_receive_buffer_bytes,
         .max_connections = static_cast<size_t>(_config.max_connections),
     };
     _server = std::make_unique<net::server>(server_config, *_handler);
@@ -124,7 +126,7 @@ result<void, std::string> broker::start() {
         return fail(std::string(e.what()));
     }
     _services->advertised_port =
-        _config.advertised_host.empty() ? _server->port() : _config.advertised_port;
+        _config.advertised_port == 0 ? _server->port() : _config.advertised_port;
     _cleaner = std::make_unique<log_cleaner>(*_topics, _config.log_retention_check_interval,
                                              log_cleaner::system_now_ms,
                                              _config.producer_id_expiration_ms);
@@ -133,6 +135,12 @@ result<void, std::string> broker::start() {
         collect_broker_metrics(sink, *_topics, *_offsets, *_groups);
     });
     _running = true;
+    for (const auto& name : _config.unbound_listeners) {
+        logger()->info(
+            "listener {} not bound: it is a KRaft controller listener (controller.listener.names), "
+            "and Fjord keeps its metadata itself",
+            name);
+    }
     logger()->info("node {} serving Kafka on {}:{} (advertised as {}:{}), data in {}",
                    _config.node_id, _config.listen_host, _server->port(),
                    _services->advertised_host, _services->advertised_port,

@@ -86,6 +86,120 @@ setter retention_setter(std::initializer_list<std::string_view> more_precise) {
     };
 }
 
+// Takes the listener that resolve_listeners() picks, when the listener properties fit together.
+result<void, std::string> apply_listeners(broker_config& c) {
+    auto served = resolve_listeners(c.listener);
+    if (!served) return fail(served.error());
+    c.listen_host = std::move(served->host);
+    c.listen_port = served->port;
+    c.advertised_host = std::move(served->advertised_host);
+    c.advertised_port = served->advertised_port;
+    c.unbound_listeners = std::move(served->unbound);
+    return {};
+}
+
+using syntax_check = result<void, std::string> (*)(std::string_view name, std::string_view value);
+
+// One of the listener properties: its syntax is checked here; how it fits with the others only
+// in resolve(), since a file may give them in any order.
+setter listener_setter(std::string listener_settings::*field, syntax_check check) {
+    return [field, check](broker_config& c, std::string_view name,
+                          std::string_view value) -> result<void, std::string> {
+        if (auto r = check(name, value); !r) return r;
+        c.listener.*field = std::string(value);
+        (void)apply_listeners(c);
+        return {};
+    };
+}
+
+result<void, std::string> check_listeners(std::string_view name, std::string_view value) {
+    auto r = parse_listeners(name, value, true);
+    if (!r) return fail(r.error());
+    return {};
+}
+
+result<void, std::string> check_advertised(std::string_view name, std::string_view value) {
+    auto r = parse_advertised_listeners(name, value);
+    if (!r) return fail(r.error());
+    return {};
+}
+
+result<void, std::string> check_protocol_map(std::string_view name, std::string_view value) {
+    auto r = parse_protocol_map(name, value);
+    if (!r) return fail(r.error());
+    return {};
+}
+
+result<void, std::string> check_names(std::string_view, std::string_view) {
+    return {};
+}
+
+// process.roles: Fjord's node is always the broker, and its own controller.
+result<void, std::string> set_process_roles(broker_config& c, std::string_view name,
+                                            std::string_view value) {
+    bool broker = false;
+    for (const auto& role : parse_listener_names(value)) {
+        if (role == "BROKER") {
+            broker = true;
+        } else if (role != "CONTROLLER") {
+            return fail(fmt::format("{}: '{}' is not a role (broker, controller)", name, role));
+        }
+    }
+    if (!broker) {
+        return fail(fmt::format("{}: '{}' leaves out broker; a Fjord node always serves clients",
+                                name, value));
+    }
+    c.process_roles = std::string(value);
+    return {};
+}
+
+// controller.quorum.voters: ID@HOST:PORT,... (resolve() refuses voters other than this node).
+result<void, std::string> set_quorum_voters(broker_config& c, std::string_view name,
+                                            std::string_view value) {
+    std::vector<int32_t> ids;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+        auto comma = rest.find(',');
+        std::string_view voter = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        auto at = voter.find('@');
+        auto id = at == std::string_view::npos ? result<int32_t, std::string>(fail(std::string()))
+                                               : parse_int<int32_t>(name, voter.substr(0, at), 0);
+        if (!id || !split_host_port(voter.substr(at + 1))) {
+            return fail(fmt::format("{}: '{}' must be ID@HOST:PORT", name, voter));
+        }
+        ids.push_back(*id);
+    }
+    c.quorum_voter_ids = std::move(ids);
+    return {};
+}
+
+// controller.quorum.bootstrap.servers: HOST:PORT,...
+result<void, std::string> check_host_ports(std::string_view name, std::string_view value) {
+    std::string_view rest = value;
+    while (!rest.empty()) {
+        auto comma = rest.find(',');
+        std::string_view server = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        if (!split_host_port(server)) {
+            return fail(fmt::format("{}: '{}' must be HOST:PORT", name, server));
+        }
+    }
+    return {};
+}
+
+// A Kafka setting Fjord has no use for (see the table): checked, stored in static_values and
+// reported, nothing else.
+template <typename T>
+setter checked_only(T min, T max = std::numeric_limits<T>::max()) {
+    return [min, max](broker_config&, std::string_view name,
+                      std::string_view value) -> result<void, std::string> {
+        auto v = parse_int<T>(name, value, min, max);
+        if (!v) return fail(v.error());
+        return {};
+    };
+}
+
 struct property_def {
     broker_property_info info;
     setter set;
@@ -204,8 +318,8 @@ std::vector<property_def> make_properties() {
           "cleaner pass can compact it (topic default for max.compaction.lag.ms)."},
          int_setter<int64_t>(&broker_config::log_cleaner_max_compaction_lag_ms, 1)},
         {{"log.cleaner.min.cleanable.ratio", ct::float64, "0.5",
-          "Share of a log not yet compacted below which Kafka skips cleaning it (topic default "
-          "for min.cleanable.dirty.ratio); Fjord's cleaner compacts at every pass."},
+          "Share of a log written since its last compaction above which the cleaner compacts "
+          "it (topic default for min.cleanable.dirty.ratio)."},
          [](broker_config& c, std::string_view name,
             std::string_view value) -> result<void, std::string> {
              auto ratio = parse_ratio(value);
@@ -300,19 +414,71 @@ std::vector<property_def> make_properties() {
         {{"transaction.remove.expired.transaction.cleanup.interval.ms", ct::int32, "3600000",
           "How often expired transactional ids are removed."},
          int_setter<int32_t>(&broker_config::transaction_id_expiry_check_interval_ms, 1)},
+        {{"listeners", ct::string, "PLAINTEXT://127.0.0.1:9092",
+          "Listeners as NAME://HOST:PORT (empty host: every interface). Fjord serves clients on "
+          "the one that is not a controller listener; it must map to PLAINTEXT."},
+         listener_setter(&listener_settings::listeners, check_listeners)},
         {{"advertised.listeners", ct::string, std::nullopt,
-          "The address clients are told to connect to, PLAINTEXT://HOST:PORT, when it differs "
-          "from listeners (a proxy or NAT in front of the broker). Default: the listener."},
-         [](broker_config& c, std::string_view name, std::string_view value)
-             -> result<void, std::string> { return parse_advertised_listener(name, value, c); }},
-        {{"listeners", ct::string, "PLAINTEXT://127.0.0.1:9092", "The Kafka listener."},
-         [](broker_config& c, std::string_view,
+          "The address clients are told to connect to, NAME://HOST:PORT, when it differs from "
+          "the listener's (a proxy or NAT in front of the broker). Default: the listener."},
+         listener_setter(&listener_settings::advertised, check_advertised)},
+        {{"listener.security.protocol.map", ct::string,
+          "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+          "Security protocol of each listener name, NAME:PROTOCOL,..."},
+         listener_setter(&listener_settings::protocol_map, check_protocol_map)},
+        {{"controller.listener.names", ct::string, std::nullopt,
+          "Listeners of a KRaft controller. Fjord keeps its metadata itself and does not bind "
+          "them."},
+         listener_setter(&listener_settings::controller_names, check_names)},
+        {{"inter.broker.listener.name", ct::string, std::nullopt,
+          "The listener brokers use between them; if set, the one Fjord serves."},
+         listener_setter(&listener_settings::inter_broker_name, check_names)},
+        {{"process.roles", ct::list, std::nullopt,
+          "KRaft roles: must include broker. A Fjord node is always a broker and keeps its "
+          "metadata itself, so the roles change nothing."},
+         set_process_roles},
+        {{"controller.quorum.voters", ct::list, "",
+          "KRaft quorum voters, ID@HOST:PORT: only this node may be one (Fjord runs no KRaft "
+          "quorum)."},
+         set_quorum_voters},
+        {{"controller.quorum.bootstrap.servers", ct::list, "",
+          "KRaft quorum addresses, HOST:PORT: checked, no effect."},
+         [](broker_config&, std::string_view name, std::string_view value)
+             -> result<void, std::string> { return check_host_ports(name, value); }},
+        {{"broker.id", ct::int32, "-1",
+          "Kafka's older name of node.id; must equal it if both are set."},
+         [](broker_config& c, std::string_view name,
             std::string_view value) -> result<void, std::string> {
-             // Kafka's form is PLAINTEXT://host:port; the bare host:port is accepted too.
-             constexpr std::string_view scheme = "PLAINTEXT://";
-             if (value.starts_with(scheme)) value.remove_prefix(scheme.size());
-             return parse_listen_address(value, c);
+             auto v = parse_int<int32_t>(name, value, -1);
+             if (!v) return fail(v.error());
+             c.broker_id = *v == -1 ? std::nullopt : std::optional<int32_t>(*v);
+             return {};
          }},
+        {{"num.io.threads", ct::int32, "8",
+          "Kafka's request handler threads: no effect (Fjord's network threads handle "
+          "requests)."},
+         checked_only<int32_t>(1)},
+        {{"num.recovery.threads.per.data.dir", ct::int32, "1",
+          "Kafka's log recovery threads: no effect (Fjord re-validates only the tail of each "
+          "log)."},
+         checked_only<int32_t>(1)},
+        {{"offsets.topic.replication.factor", ct::int16, "3",
+          "Replicas of __consumer_offsets: no effect on a single node."},
+         checked_only<int16_t>(1)},
+        {{"transaction.state.log.replication.factor", ct::int16, "3",
+          "Replicas of __transaction_state: no effect on a single node."},
+         checked_only<int16_t>(1)},
+        {{"transaction.state.log.min.isr", ct::int32, "2",
+          "min.insync.replicas of __transaction_state: no effect on a single node."},
+         checked_only<int32_t>(1)},
+        {{"socket.send.buffer.bytes", ct::int32, "-1",
+          "SO_SNDBUF of client connections; -1: the operating system's default. Kafka's default "
+          "is 102400, which measured slower on loopback."},
+         int_setter<int32_t>(&broker_config::socket_send_buffer_bytes, -1)},
+        {{"socket.receive.buffer.bytes", ct::int32, "-1",
+          "SO_RCVBUF of client connections; -1: the operating system's default. Kafka's default "
+          "is 102400, which measured slower on loopback."},
+         int_setter<int32_t>(&broker_config::socket_receive_buffer_bytes, -1)},
     };
     std::sort(table.begin(), table.end(),
               [](const auto& a, const auto& b) { return a.info.name < b.info.name; });
@@ -350,9 +516,35 @@ constexpr std::string_view roll_names[] = {"log.roll.ms", "log.roll.hours"};
 
 result<void, std::string> broker_config::set(std::string_view name, std::string_view value) {
     const property_def* def = find_def(name);
+    if (!def && name.starts_with("zookeeper.")) {
+        return fail(fmt::format(
+            "{}: Fjord has no ZooKeeper mode; it keeps its metadata itself, as Kafka does in "
+            "KRaft mode (drop the zookeeper.* properties)",
+            name));
+    }
     if (!def) return fail(fmt::format("unknown broker property '{}'", name));
     if (auto r = def->set(*this, name, value); !r) return r;
     static_values[std::string(name)] = std::string(value);
+    return {};
+}
+
+result<void, std::string> broker_config::resolve() {
+    if (auto r = apply_listeners(*this); !r) return r;
+    if (broker_id && *broker_id != node_id) {
+        if (static_values.contains("node.id")) {
+            return fail(
+                fmt::format("broker.id ({}) differs from node.id ({})", *broker_id, node_id));
+        }
+        node_id = *broker_id;
+    }
+    for (int32_t id : quorum_voter_ids) {
+        if (id != node_id) {
+            return fail(fmt::format(
+                "controller.quorum.voters: voter {} is not this node ({}); Fjord runs no KRaft "
+                "quorum and serves one node",
+                id, node_id));
+        }
+    }
     return {};
 }
 
@@ -362,38 +554,6 @@ std::optional<host_port> split_host_port(std::string_view text) {
     auto port = parse_int<uint16_t>("port", text.substr(colon + 1), 0);
     if (!port) return std::nullopt;
     return host_port{.host = std::string(text.substr(0, colon)), .port = *port};
-}
-
-result<void, std::string> parse_listen_address(std::string_view text, broker_config& config) {
-    auto address = split_host_port(text);
-    if (!address) {
-        return fail(
-            fmt::format("listen address '{}' must be HOST:PORT with a port of 0-65535", text));
-    }
-    config.listen_host = std::move(address->host);
-    config.listen_port = address->port;
-    return {};
-}
-
-result<void, std::string> parse_advertised_listener(std::string_view name, std::string_view value,
-                                                    broker_config& config) {
-    constexpr std::string_view scheme = "PLAINTEXT://";
-    if (value.find(',') != std::string_view::npos) {
-        return fail(fmt::format("{}: '{}': exactly one listener is supported", name, value));
-    }
-    if (!value.starts_with(scheme)) {
-        return fail(fmt::format("{}: '{}' must be PLAINTEXT://HOST:PORT", name, value));
-    }
-    auto address = split_host_port(value.substr(scheme.size()));
-    if (!address) {
-        return fail(fmt::format("{}: '{}' must be PLAINTEXT://HOST:PORT", name, value));
-    }
-    if (address->port == 0) {
-        return fail(fmt::format("{}: '{}': the port must be 1-65535", name, value));
-    }
-    config.advertised_host = std::move(address->host);
-    config.advertised_port = address->port;
-    return {};
 }
 
 std::span<const broker_property_info> broker_properties() {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "broker/listeners.h"
 
 namespace fjord::broker {
 
@@ -32,9 +33,10 @@ enum class config_type : int8_t {
 };
 
 struct broker_config {
-    int32_t node_id = 1;                                    // node.id
-    std::string listen_host = "127.0.0.1";                  // listeners (host part)
-    uint16_t listen_port = 9092;                            // listeners (port part)
+    int32_t node_id = 1;  // node.id (or broker.id)
+    // The listener Fjord serves (resolve(), from `listener`): address to bind.
+    std::string listen_host = "127.0.0.1";
+    uint16_t listen_port = 9092;
     std::filesystem::path data_dir = "data";                // log.dirs
     int32_t num_partitions = 1;                             // num.partitions
     int16_t default_replication_factor = 1;                 // default.replication.factor
@@ -93,10 +95,26 @@ struct broker_config {
     int32_t transaction_abort_check_interval_ms = 10000;
     // transaction.remove.expired.transaction.cleanup.interval.ms
     int32_t transaction_id_expiry_check_interval_ms = 3600000;
-    // advertised.listeners: the address Metadata, FindCoordinator and DescribeCluster give
-    // clients. Empty host: the listener's own address (and its bound port).
+    // The address Metadata, FindCoordinator and DescribeCluster give clients (resolve(), from
+    // advertised.listeners). Empty host: the bound address; port 0: the bound port.
     std::string advertised_host;
     uint16_t advertised_port = 0;
+    // listeners, advertised.listeners, listener.security.protocol.map,
+    // controller.listener.names, inter.broker.listener.name, as given.
+    listener_settings listener;
+    std::vector<std::string> unbound_listeners;  // controller listeners (resolve())
+
+    // Kafka properties Fjord validates, stores and reports but that change nothing in it: KRaft
+    // roles and quorum (Fjord keeps its metadata itself), thread counts of Kafka's own design,
+    // and replication of the internal topics (one node).
+    std::string process_roles;              // process.roles ("": not set)
+    std::vector<int32_t> quorum_voter_ids;  // controller.quorum.voters
+    std::optional<int32_t> broker_id;       // broker.id (Kafka's older name of node.id)
+    // socket.send.buffer.bytes / socket.receive.buffer.bytes: SO_SNDBUF / SO_RCVBUF of client
+    // connections; -1: the operating system's default and autotuning. Kafka's default is
+    // 102400; on loopback that produced 25-45% fewer records/s than -1 (docs/profile.md).
+    int32_t socket_send_buffer_bytes = -1;
+    int32_t socket_receive_buffer_bytes = -1;
 
     // Every property given at start-up (config file, --set, --listen, --data-dir), by Kafka
     // name, with the text as given (the last one when given twice). DescribeConfigs reports these
@@ -107,6 +125,11 @@ struct broker_config {
     // Where Kafka has several names for one setting (log.retention.ms/.minutes/.hours,
     // log.roll.ms/.hours), the most precise one given wins, whatever the order.
     result<void, std::string> set(std::string_view name, std::string_view value);
+    // Checks the properties that depend on each other, once all are set (config file, then
+    // flags): picks the listener to serve (resolve_listeners), and refuses a KRaft quorum of
+    // other nodes or a broker.id that differs from node.id. set() already applies the listener
+    // properties whenever they fit together, so a config built with set() alone works too.
+    result<void, std::string> resolve();
 };
 
 // Parses "host:port" (the port may be 0 to pick a free one).
@@ -119,9 +142,6 @@ struct host_port {
 // Splits "HOST:PORT" at its last colon; nullopt when the host is empty or the port is not a
 // number in 0-65535. Listener addresses of every kind (Kafka, advertised, HTTP) go through it.
 std::optional<host_port> split_host_port(std::string_view text);
-// Parses advertised.listeners (`name`): one PLAINTEXT://HOST:PORT, port 1-65535.
-result<void, std::string> parse_advertised_listener(std::string_view name, std::string_view value,
-                                                    broker_config& config);
 
 // What DescribeConfigs says about a broker property.
 struct broker_property_info {

@@ -113,6 +113,9 @@ void server::impl::start() {
     try {
         _acceptor->open(endpoint.protocol());
         _acceptor->set_option(tcp::acceptor::reuse_address(true));
+        if (cfg.receive_buffer_bytes >= 0) {
+            _acceptor->set_option(asio::socket_base::receive_buffer_size(cfg.receive_buffer_bytes));
+        }
         _acceptor->bind(endpoint);
         _acceptor->listen(asio::socket_base::max_listen_connections);
     } catch (const std::system_error& e) {
@@ -164,6 +167,9 @@ void server::impl::on_accept(const asio::error_code& ec, tcp::socket socket,
         return;
     }
     socket.set_option(tcp::no_delay(true), err);
+    if (_ctx.config.send_buffer_bytes >= 0) {
+        socket.set_option(asio::socket_base::send_buffer_size(_ctx.config.send_buffer_bytes), err);
+    }
     _ctx.connection_opened();
     uint64_t id = ++_next_connection_id;
     asio::post(target.context(),

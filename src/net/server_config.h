@@ -17,6 +17,11 @@ struct server_config {
     // socket.request.max.bytes: a frame announcing more than this closes the connection before
     // anything is allocated for it.
     size_t max_request_bytes = 104857600;
+    // socket.send.buffer.bytes / socket.receive.buffer.bytes: SO_SNDBUF / SO_RCVBUF of each
+    // connection (the receive size is set on the listening socket, so the window scale
+    // negotiated at connect fits it); -1 leaves the operating system's default and autotuning.
+    int32_t send_buffer_bytes = -1;
+    int32_t receive_buffer_bytes = -1;
     // Connections accepted beyond this many are closed right away (with a log line).
     size_t max_connections = 10000;
     // Back-pressure: a connection stops being read while this many of its requests are

@@ -45,15 +45,6 @@ TEST(broker_config, bad_values_are_rejected_with_the_property_name) {
     EXPECT_EQ(c.num_partitions, 1);
 }
 
-TEST(broker_config, listen_address_needs_host_and_port) {
-    broker_config c;
-    EXPECT_TRUE(parse_listen_address("127.0.0.1:0", c));
-    EXPECT_EQ(c.listen_port, 0);
-    EXPECT_FALSE(parse_listen_address("localhost", c));
-    EXPECT_FALSE(parse_listen_address(":9092", c));
-    EXPECT_FALSE(parse_listen_address("host:99999", c));
-}
-
 TEST(topic_name, follows_kafka_rules) {
     EXPECT_TRUE(validate_topic_name("payment-done"));
     EXPECT_TRUE(validate_topic_name("a.b_c-D9"));
@@ -321,7 +312,7 @@ TEST(broker_config, producer_expiration_settings_have_kafka_defaults_and_limits)
     }
 }
 
-TEST(broker_config, advertised_listener_takes_one_plaintext_address) {
+TEST(broker_config, advertised_listener_is_an_address_for_the_served_listener) {
     broker_config c;
     EXPECT_TRUE(c.advertised_host.empty());
     ASSERT_TRUE(c.set("advertised.listeners", "PLAINTEXT://proxy.example:19092"));
@@ -329,13 +320,119 @@ TEST(broker_config, advertised_listener_takes_one_plaintext_address) {
     EXPECT_EQ(c.advertised_port, 19092);
     EXPECT_EQ(c.listen_port, 9092);  // the listener itself is unchanged
     for (const char* bad :
-         {"proxy.example:19092", "SSL://h:1", "PLAINTEXT://h:0", "PLAINTEXT://:9092",
-          "PLAINTEXT://h", "PLAINTEXT://h:70000", "PLAINTEXT://a:1,PLAINTEXT://b:2"}) {
+         {"proxy.example:19092", "PLAINTEXT://h:0", "PLAINTEXT://:9092", "PLAINTEXT://h",
+          "PLAINTEXT://h:70000", "PLAINTEXT://a:1,PLAINTEXT://b:2"}) {
         auto r = c.set("advertised.listeners", bad);
         ASSERT_FALSE(r) << bad;
         EXPECT_NE(r.error().find("advertised.listeners"), std::string::npos) << r.error();
     }
+    // Well formed, but not a listener of this broker: refused once everything is set.
+    ASSERT_TRUE(c.set("advertised.listeners", "SSL://h:1"));
+    auto r = c.resolve();
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find("advertised.listeners: SSL is not a listener"), std::string::npos)
+        << r.error();
     EXPECT_EQ(find_broker_property("advertised.listeners")->default_value, std::nullopt);
+}
+
+// Kafka's config/kraft/server.properties (3.x), as set() sees it from the file.
+const std::pair<const char*, const char*> kafka_kraft_server_properties[] = {
+    {"process.roles", "broker,controller"},
+    {"node.id", "1"},
+    {"controller.quorum.voters", "1@localhost:9093"},
+    {"listeners", "PLAINTEXT://:9092,CONTROLLER://:9093"},
+    {"inter.broker.listener.name", "PLAINTEXT"},
+    {"advertised.listeners", "PLAINTEXT://localhost:9092"},
+    {"controller.listener.names", "CONTROLLER"},
+    {"listener.security.protocol.map",
+     "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,"
+     "SASL_SSL:SASL_SSL"},
+    {"num.network.threads", "3"},
+    {"num.io.threads", "8"},
+    {"socket.send.buffer.bytes", "102400"},
+    {"socket.receive.buffer.bytes", "102400"},
+    {"socket.request.max.bytes", "104857600"},
+    {"log.dirs", "/tmp/kraft-combined-logs"},
+    {"num.partitions", "1"},
+    {"num.recovery.threads.per.data.dir", "1"},
+    {"offsets.topic.replication.factor", "1"},
+    {"transaction.state.log.replication.factor", "1"},
+    {"transaction.state.log.min.isr", "1"},
+    {"log.retention.hours", "168"},
+    {"log.segment.bytes", "1073741824"},
+    {"log.retention.check.interval.ms", "300000"},
+};
+
+TEST(broker_config, kafka_kraft_server_properties_serve_the_plaintext_listener) {
+    broker_config c;
+    for (auto [name, value] : kafka_kraft_server_properties) {
+        ASSERT_TRUE(c.set(name, value)) << name;
+    }
+    ASSERT_TRUE(c.resolve());
+    EXPECT_EQ(c.listen_host, "0.0.0.0");
+    EXPECT_EQ(c.listen_port, 9092);
+    EXPECT_EQ(c.advertised_host, "localhost");
+    EXPECT_EQ(c.advertised_port, 9092);
+    EXPECT_EQ(c.unbound_listeners, std::vector<std::string>{"CONTROLLER"});
+    EXPECT_EQ(c.num_network_threads, 3u);
+    EXPECT_EQ(c.socket_receive_buffer_bytes, 102400);
+    EXPECT_EQ(c.static_values.at("num.io.threads"), "8");
+}
+
+TEST(broker_config, a_kraft_quorum_of_other_nodes_is_refused) {
+    broker_config c;
+    ASSERT_TRUE(c.set("node.id", "2"));
+    ASSERT_TRUE(c.set("controller.quorum.voters", "2@a:9093,3@b:9093"));
+    auto r = c.resolve();
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find("controller.quorum.voters: voter 3"), std::string::npos) << r.error();
+    for (const char* bad : {"a:9093", "x@a:9093", "1@a", "-1@a:1"}) {
+        EXPECT_FALSE(c.set("controller.quorum.voters", bad)) << bad;
+    }
+    EXPECT_TRUE(c.set("controller.quorum.bootstrap.servers", "a:9093,b:9093"));
+    EXPECT_FALSE(c.set("controller.quorum.bootstrap.servers", "a"));
+}
+
+TEST(broker_config, process_roles_must_include_the_broker) {
+    broker_config c;
+    EXPECT_TRUE(c.set("process.roles", "broker"));
+    EXPECT_TRUE(c.set("process.roles", "controller, broker"));
+    auto r = c.set("process.roles", "controller");
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find("always serves clients"), std::string::npos) << r.error();
+    EXPECT_FALSE(c.set("process.roles", "broker,observer"));
+}
+
+TEST(broker_config, broker_id_is_node_id_and_must_agree_with_it) {
+    broker_config alone;
+    ASSERT_TRUE(alone.set("broker.id", "7"));
+    ASSERT_TRUE(alone.resolve());
+    EXPECT_EQ(alone.node_id, 7);
+
+    broker_config both;
+    ASSERT_TRUE(both.set("broker.id", "7"));
+    ASSERT_TRUE(both.set("node.id", "8"));
+    auto r = both.resolve();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), "broker.id (7) differs from node.id (8)");
+}
+
+TEST(broker_config, zookeeper_properties_get_a_clear_error) {
+    broker_config c;
+    auto r = c.set("zookeeper.connect", "localhost:2181");
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find("no ZooKeeper mode"), std::string::npos) << r.error();
+}
+
+TEST(broker_config, socket_buffers_take_minus_one_for_the_system_default) {
+    broker_config c;
+    EXPECT_EQ(c.socket_send_buffer_bytes, -1);
+    EXPECT_EQ(find_broker_property("socket.receive.buffer.bytes")->default_value, "-1");
+    ASSERT_TRUE(c.set("socket.send.buffer.bytes", "102400"));
+    ASSERT_TRUE(c.set("socket.receive.buffer.bytes", "65536"));
+    EXPECT_EQ(c.socket_send_buffer_bytes, 102400);
+    EXPECT_EQ(c.socket_receive_buffer_bytes, 65536);
+    EXPECT_FALSE(c.set("socket.send.buffer.bytes", "-2"));
 }
 
 }  // namespace
