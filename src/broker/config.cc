@@ -537,6 +537,13 @@ result<void, std::string> broker_config::resolve() {
         }
         node_id = *broker_id;
     }
+    // Every compacted topic would otherwise inherit a pair that topic creation refuses.
+    if (log_cleaner_min_compaction_lag_ms > log_cleaner_max_compaction_lag_ms) {
+        return fail(
+            fmt::format("log.cleaner.min.compaction.lag.ms ({}) must not exceed "
+                        "log.cleaner.max.compaction.lag.ms ({})",
+                        log_cleaner_min_compaction_lag_ms, log_cleaner_max_compaction_lag_ms));
+    }
     for (int32_t id : quorum_voter_ids) {
         if (id != node_id) {
             return fail(fmt::format(

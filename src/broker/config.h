@@ -127,7 +127,8 @@ struct broker_config {
     result<void, std::string> set(std::string_view name, std::string_view value);
     // Checks the properties that depend on each other, once all are set (config file, then
     // flags): picks the listener to serve (resolve_listeners), and refuses a KRaft quorum of
-    // other nodes or a broker.id that differs from node.id. set() already applies the listener
+    // other nodes, a broker.id that differs from node.id, and a minimum compaction lag above
+    // the maximum. set() already applies the listener
     // properties whenever they fit together, so a config built with set() alone works too.
     result<void, std::string> resolve();
 };

@@ -118,6 +118,15 @@ def test_bad_config_file_exits_2_naming_the_key_and_line(fjord_bin, tmp_path, te
     assert not (tmp_path / "port").exists()
 
 
+def test_settings_that_contradict_each_other_exit_2(fjord_bin, tmp_path):
+    res = run_serve(fjord_bin, tmp_path, "--set", "log.cleaner.min.compaction.lag.ms=5000",
+                    "--set", "log.cleaner.max.compaction.lag.ms=4000")
+    stderr = res.stderr.decode(errors="replace")
+    assert res.returncode == 2, (res.returncode, stderr)
+    assert "log.cleaner.min.compaction.lag.ms (5000) must not exceed" in stderr, stderr
+    assert not (tmp_path / "port").exists()
+
+
 def test_missing_config_file_exits_2(fjord_bin, tmp_path):
     res = run_serve(fjord_bin, tmp_path, "--config", str(tmp_path / "nope.properties"))
     assert res.returncode == 2

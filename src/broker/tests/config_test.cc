@@ -417,6 +417,19 @@ TEST(broker_config, broker_id_is_node_id_and_must_agree_with_it) {
     EXPECT_EQ(r.error(), "broker.id (7) differs from node.id (8)");
 }
 
+TEST(broker_config, a_minimum_compaction_lag_above_the_maximum_is_refused) {
+    broker_config c;
+    ASSERT_TRUE(c.set("log.cleaner.max.compaction.lag.ms", "1000"));
+    ASSERT_TRUE(c.set("log.cleaner.min.compaction.lag.ms", "1000"));
+    EXPECT_TRUE(c.resolve());
+    ASSERT_TRUE(c.set("log.cleaner.min.compaction.lag.ms", "1001"));
+    auto r = c.resolve();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(),
+              "log.cleaner.min.compaction.lag.ms (1001) must not exceed "
+              "log.cleaner.max.compaction.lag.ms (1000)");
+}
+
 TEST(broker_config, zookeeper_properties_get_a_clear_error) {
     broker_config c;
     auto r = c.set("zookeeper.connect", "localhost:2181");
