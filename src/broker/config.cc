@@ -135,8 +135,8 @@ result<void, std::string> check_names(std::string_view, std::string_view) {
 }
 
 // process.roles: Fjord's node is always the broker, and its own controller.
-result<void, std::string> set_process_roles(broker_config& c, std::string_view name,
-                                            std::string_view value) {
+result<void, std::string> check_process_roles(broker_config&, std::string_view name,
+                                              std::string_view value) {
     bool broker = false;
     for (const auto& role : parse_listener_names(value)) {
         if (role == "BROKER") {
@@ -149,7 +149,6 @@ result<void, std::string> set_process_roles(broker_config& c, std::string_view n
         return fail(fmt::format("{}: '{}' leaves out broker; a Fjord node always serves clients",
                                 name, value));
     }
-    c.process_roles = std::string(value);
     return {};
 }
 
@@ -163,9 +162,8 @@ result<void, std::string> set_quorum_voters(broker_config& c, std::string_view n
         std::string_view voter = rest.substr(0, comma);
         rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
         auto at = voter.find('@');
-        auto id = at == std::string_view::npos ? result<int32_t, std::string>(fail(std::string()))
-                                               : parse_int<int32_t>(name, voter.substr(0, at), 0);
-        if (!id || !split_host_port(voter.substr(at + 1))) {
+        auto id = parse_int<int32_t>(name, voter.substr(0, at), 0);
+        if (at == std::string_view::npos || !id || !split_host_port(voter.substr(at + 1))) {
             return fail(fmt::format("{}: '{}' must be ID@HOST:PORT", name, voter));
         }
         ids.push_back(*id);
@@ -436,7 +434,7 @@ std::vector<property_def> make_properties() {
         {{"process.roles", ct::list, std::nullopt,
           "KRaft roles: must include broker. A Fjord node is always a broker and keeps its "
           "metadata itself, so the roles change nothing."},
-         set_process_roles},
+         check_process_roles},
         {{"controller.quorum.voters", ct::list, "",
           "KRaft quorum voters, ID@HOST:PORT: only this node may be one (Fjord runs no KRaft "
           "quorum)."},

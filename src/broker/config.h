@@ -104,10 +104,7 @@ struct broker_config {
     listener_settings listener;
     std::vector<std::string> unbound_listeners;  // controller listeners (resolve())
 
-    // Kafka properties Fjord validates, stores and reports but that change nothing in it: KRaft
-    // roles and quorum (Fjord keeps its metadata itself), thread counts of Kafka's own design,
-    // and replication of the internal topics (one node).
-    std::string process_roles;              // process.roles ("": not set)
+    // Checked by resolve(): Fjord runs no KRaft quorum, so the only voter may be this node.
     std::vector<int32_t> quorum_voter_ids;  // controller.quorum.voters
     std::optional<int32_t> broker_id;       // broker.id (Kafka's older name of node.id)
     // socket.send.buffer.bytes / socket.receive.buffer.bytes: SO_SNDBUF / SO_RCVBUF of client
