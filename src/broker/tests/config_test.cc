@@ -335,7 +335,8 @@ TEST(broker_config, advertised_listener_is_an_address_for_the_served_listener) {
     EXPECT_EQ(find_broker_property("advertised.listeners")->default_value, std::nullopt);
 }
 
-// Kafka's config/kraft/server.properties (3.x), as set() sees it from the file.
+// Kafka's config/kraft/server.properties (3.x), as set() sees it from the file (with log.dirs
+// made relative).
 const std::pair<const char*, const char*> kafka_kraft_server_properties[] = {
     {"process.roles", "broker,controller"},
     {"node.id", "1"},
@@ -352,7 +353,7 @@ const std::pair<const char*, const char*> kafka_kraft_server_properties[] = {
     {"socket.send.buffer.bytes", "102400"},
     {"socket.receive.buffer.bytes", "102400"},
     {"socket.request.max.bytes", "104857600"},
-    {"log.dirs", "/tmp/kraft-combined-logs"},
+    {"log.dirs", "kraft-combined-logs"},
     {"num.partitions", "1"},
     {"num.recovery.threads.per.data.dir", "1"},
     {"offsets.topic.replication.factor", "1"},
