@@ -355,6 +355,10 @@ std::vector<property_def> make_properties() {
           "Whether new segment files are preallocated (topic default for preallocate). Fjord "
           "zero-fills ahead of slow appends by its own rule either way."},
          bool_setter(&broker_config::log_preallocate)},
+        {{"delete.topic.enable", ct::boolean, "true",
+          "Whether topics may be deleted (DeleteTopics and the console); false answers "
+          "TOPIC_DELETION_DISABLED."},
+         bool_setter(&broker_config::delete_topic_enable)},
         {{"auto.create.topics.enable", ct::boolean, "true",
           "Create a topic when a client asks for metadata of an unknown one."},
          bool_setter(&broker_config::auto_create_topics_enable)},

@@ -53,6 +53,7 @@ enum class kafka_error : int16_t {
     non_empty_group = 68,
     group_id_not_found = 69,
     fetch_session_id_not_found = 70,
+    topic_deletion_disabled = 73,
     unsupported_compression_type = 76,
     member_id_required = 79,
     group_max_size_reached = 81,

@@ -84,6 +84,8 @@ std::string_view kafka_error_name(kafka_error e) {
             return "GROUP_ID_NOT_FOUND";
         case kafka_error::fetch_session_id_not_found:
             return "FETCH_SESSION_ID_NOT_FOUND";
+        case kafka_error::topic_deletion_disabled:
+            return "TOPIC_DELETION_DISABLED";
         case kafka_error::unsupported_compression_type:
             return "UNSUPPORTED_COMPRESSION_TYPE";
         case kafka_error::member_id_required:

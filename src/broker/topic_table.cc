@@ -265,6 +265,10 @@ result<std::shared_ptr<const topic_state>, topic_error> topic_table::create(
 }
 
 result<void, topic_error> topic_table::remove(std::string_view name) {
+    if (!_config.delete_topic_enable) {
+        return fail(topic_error{kafka_error::topic_deletion_disabled,
+                                "topic deletion is disabled (delete.topic.enable=false)"});
+    }
     std::lock_guard admin(_admin_mutex);
     std::shared_ptr<const topic_state> topic = find(name);
     if (!topic) {

@@ -21,6 +21,8 @@ int status_of(broker::kafka_error error) {
         case kafka_error::unknown_topic_id:
         case kafka_error::group_id_not_found:
             return 404;
+        case kafka_error::topic_deletion_disabled:
+            return 403;
         case kafka_error::topic_already_exists:
         case kafka_error::non_empty_group:
         case kafka_error::rebalance_in_progress:

@@ -4,9 +4,12 @@ ListOffsets, size limits, topic auto-creation and long-poll fetch."""
 from __future__ import annotations
 
 import functools
+import json
 import os
 import random
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME, KafkaError, TopicPartition
@@ -180,6 +183,32 @@ def test_delete_topic_and_unknown_topic(broker):
     # The name is free again.
     create_topics(broker.bootstrap, {topic: 1})
     assert len(list_topics(broker.bootstrap).topics[topic].partitions) == 1
+
+
+def test_delete_topic_enable_false_keeps_every_topic(broker_factory):
+    b = broker_factory({"delete.topic.enable": "false"})
+    topic = unique_topic("kept")
+    create_topics(b.bootstrap, {topic: 2})
+    client = admin(b.bootstrap)
+    futures = client.delete_topics([topic], operation_timeout=10, request_timeout=10)
+    err = topic_future_error(futures[topic])
+    # librdkafka 2.0 sends DeleteTopics v1, which has no TOPIC_DELETION_DISABLED: Kafka answers
+    # it INVALID_REQUEST, and so does Fjord.
+    assert err is not None and err.code() == KafkaError.INVALID_REQUEST, err
+    # From v3 on, the answer is TOPIC_DELETION_DISABLED (73).
+    with kafka_wire.Connection(b.bootstrap) as conn:
+        body = kafka_wire.array([kafka_wire.string(topic)]) + kafka_wire.i32(10000)
+        r = conn.roundtrip(kafka_wire.request(20, 3, 7, body), 7)
+        r.i32()  # throttle_time_ms
+        assert r.i32() == 1
+        assert (r.string(), r.i16()) == (topic, 73)
+    # The console's API is refused the same way.
+    req = urllib.request.Request(f"{b.http_url}/api/v1/topics/{topic}", method="DELETE")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(req, timeout=10)
+    assert refused.value.code == 403
+    assert json.loads(refused.value.read())["error"]["code"] == "TOPIC_DELETION_DISABLED"
+    assert len(list_topics(b.bootstrap).topics[topic].partitions) == 2
 
 
 # ---------------------------------------------------------------------------------------------

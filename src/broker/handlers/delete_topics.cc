@@ -9,7 +9,8 @@ namespace {
 
 using topic_result = protocol::delete_topics_response::deletable_topic_result;
 
-topic_result delete_one(broker_services& services, std::optional<std::string> name, uuid id) {
+topic_result delete_one(broker_services& services, std::optional<std::string> name, uuid id,
+                        int16_t version) {
     topic_result out;
     out.topic_id = id;
     if (!name) {
@@ -29,7 +30,10 @@ topic_result delete_one(broker_services& services, std::optional<std::string> na
         return out;
     }
     if (auto r = services.topics.remove(*name); !r) {
-        out.error_code = code(r.error().code);
+        // Kafka answers versions before 3, which lack TOPIC_DELETION_DISABLED, INVALID_REQUEST.
+        const bool disabled = r.error().code == kafka_error::topic_deletion_disabled;
+        out.error_code =
+            code(disabled && version < 3 ? kafka_error::invalid_request : r.error().code);
         out.error_message = r.error().message;
         return out;
     }
@@ -41,10 +45,10 @@ void answer_delete_topics(request_context& ctx, const protocol::delete_topics_re
     protocol::delete_topics_response response;
     // v0-5 name topics in topic_names; v6 in topics, by name or by id.
     for (const auto& name : request.topic_names) {
-        response.responses.push_back(delete_one(*ctx.services, name, uuid{}));
+        response.responses.push_back(delete_one(*ctx.services, name, uuid{}, ctx.version()));
     }
     for (const auto& t : request.topics) {
-        response.responses.push_back(delete_one(*ctx.services, t.name, t.topic_id));
+        response.responses.push_back(delete_one(*ctx.services, t.name, t.topic_id, ctx.version()));
     }
     ctx.respond(response);
 }

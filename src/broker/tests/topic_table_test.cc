@@ -171,6 +171,17 @@ TEST_F(topic_table_test, lowering_segment_bytes_rolls_segments_from_then_on) {
     EXPECT_GE(p.log().segment_count(), 3u);
 }
 
+TEST_F(topic_table_test, delete_topic_enable_false_refuses_removal) {
+    create("kept", 1);
+    _config.delete_topic_enable = false;
+    auto r = _topics->remove("kept");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, kafka_error::topic_deletion_disabled);
+    EXPECT_NE(_topics->find("kept"), nullptr);
+    _config.delete_topic_enable = true;
+    EXPECT_TRUE(_topics->remove("kept"));
+}
+
 class log_cleaner_test : public topic_table_test {
 protected:
     // Eight segments of one unique key each, then k0 again in the active segment: the first
