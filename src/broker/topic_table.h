@@ -71,6 +71,7 @@ public:
     // Validates, then (unless validate_only) creates the topic durably and opens its logs.
     result<std::shared_ptr<const topic_state>, topic_error> create(const new_topic& request,
                                                                    bool validate_only);
+    // Deletes the topic and its logs; topic_deletion_disabled when delete.topic.enable is false.
     result<void, topic_error> remove(std::string_view name);
 
     // CreatePartitions: grows topic `name` to `count` partitions (INVALID_PARTITIONS unless it

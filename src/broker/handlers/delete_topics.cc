@@ -30,7 +30,7 @@ topic_result delete_one(broker_services& services, std::optional<std::string> na
         return out;
     }
     if (auto r = services.topics.remove(*name); !r) {
-        // Kafka answers versions before 3, which lack TOPIC_DELETION_DISABLED, INVALID_REQUEST.
+        // TOPIC_DELETION_DISABLED came with v3; before it, Kafka answers INVALID_REQUEST.
         const bool disabled = r.error().code == kafka_error::topic_deletion_disabled;
         out.error_code =
             code(disabled && version < 3 ? kafka_error::invalid_request : r.error().code);
