@@ -127,9 +127,9 @@ result<void, std::string> broker::start() {
     }
     _services->advertised_port =
         _config.advertised_port == 0 ? _server->port() : _config.advertised_port;
-    _cleaner = std::make_unique<log_cleaner>(*_topics, _config.log_retention_check_interval,
-                                             log_cleaner::system_now_ms,
-                                             _config.producer_id_expiration_ms);
+    _cleaner = std::make_unique<log_cleaner>(
+        *_topics, _config.log_retention_check_interval, log_cleaner::system_now_ms,
+        _config.producer_id_expiration_ms, _config.log_cleaner_enable);
     _cleaner->start();
     _metrics = metrics::global().add_collector([this](metrics::sample_sink& sink) {
         collect_broker_metrics(sink, *_topics, *_offsets, *_groups);

@@ -303,6 +303,13 @@ std::vector<property_def> make_properties() {
              c.log_cleanup_policy = std::string(value);
              return {};
          }},
+        {{"log.cleaner.enable", ct::boolean, "true",
+          "Whether the cleaner compacts compacted topics (__consumer_offsets included); false "
+          "lets them grow. Retention goes on either way."},
+         bool_setter(&broker_config::log_cleaner_enable)},
+        {{"log.cleaner.threads", ct::int32, "1",
+          "Kafka's cleaner threads: no effect (Fjord's cleaner is one thread)."},
+         checked_only<int32_t>(1)},
         {{"log.cleaner.delete.retention.ms", ct::int64, "86400000",
           "How long tombstones stay in a compacted log (topic default for "
           "delete.retention.ms)."},

@@ -42,6 +42,7 @@ struct broker_config {
     int16_t default_replication_factor = 1;                 // default.replication.factor
     bool auto_create_topics_enable = true;                  // auto.create.topics.enable
     bool delete_topic_enable = true;                        // delete.topic.enable
+    bool log_cleaner_enable = true;                         // log.cleaner.enable
     int32_t message_max_bytes = 1048588;                    // message.max.bytes
     int32_t socket_request_max_bytes = 104857600;           // socket.request.max.bytes
     int64_t log_segment_bytes = 1073741824;                 // log.segment.bytes

@@ -43,12 +43,13 @@ int64_t log_cleaner::system_now_ms() {
 }
 
 log_cleaner::log_cleaner(topic_table& topics, std::chrono::milliseconds interval, clock_fn now,
-                         int64_t producer_id_expiration_ms)
+                         int64_t producer_id_expiration_ms, bool compaction)
     : _topics(topics),
       _max_dirty_percent(max_dirty_percent_gauge()),
       _interval(interval),
       _producer_id_expiration_ms(producer_id_expiration_ms),
-      _now(std::move(now)) {}
+      _now(std::move(now)),
+      _compaction(compaction) {}
 
 log_cleaner::~log_cleaner() {
     stop();
@@ -119,7 +120,7 @@ cleaner_stats log_cleaner::run_once() {
                                    p->id(), *deleted, log.log_start_offset());
                 }
             }
-            if (config.cleanup_compact) {
+            if (config.cleanup_compact && _compaction) {
                 storage::compaction_config cc;
                 cc.delete_retention_ms = config.delete_retention_ms;
                 cc.min_compaction_lag_ms = config.min_compaction_lag_ms;

@@ -48,10 +48,12 @@ public:
     using clock_fn = std::function<int64_t()>;
     static int64_t system_now_ms();
 
-    // `topics` must outlive the cleaner.
+    // `topics` must outlive the cleaner. Without `compaction` (log.cleaner.enable=false),
+    // compacted topics are never compacted, as in Kafka; retention and producer expiry go on.
     log_cleaner(topic_table& topics, std::chrono::milliseconds interval,
                 clock_fn now = system_now_ms,
-                int64_t producer_id_expiration_ms = broker_config{}.producer_id_expiration_ms);
+                int64_t producer_id_expiration_ms = broker_config{}.producer_id_expiration_ms,
+                bool compaction = true);
     ~log_cleaner();
     log_cleaner(const log_cleaner&) = delete;
     log_cleaner& operator=(const log_cleaner&) = delete;
@@ -73,6 +75,7 @@ private:
     const std::chrono::milliseconds _interval;
     const int64_t _producer_id_expiration_ms;
     const clock_fn _now;
+    const bool _compaction;
 
     std::mutex _mutex;
     std::condition_variable _wake;

@@ -826,6 +826,19 @@ def test_compaction_keeps_the_latest_value_per_key_and_drops_old_tombstones(brok
     assert watermarks(b.bootstrap, topic, 1)[0][1] == more[-1].offset + 1
 
 
+def test_log_cleaner_enable_false_leaves_compacted_topics_as_written(broker_factory):
+    b = broker_factory({**CLEANER, "log.cleaner.enable": "false"})
+    compacted, bounded = unique_topic("nocompact"), unique_topic("bounded")
+    create_topic(b.bootstrap, compacted, config={"cleanup.policy": "compact",
+                                                 "segment.bytes": "1024"})
+    create_topic(b.bootstrap, bounded, config={"segment.bytes": "1024", "retention.bytes": "2000"})
+    produce_values(b.bootstrap, compacted, [(b"k", b"v%02d" % i + b"." * 100) for i in range(40)])
+    produce_values(b.bootstrap, bounded, [(None, b"." * 200) for _ in range(40)])
+    # Retention deleting the second topic's segments shows a pass went over both topics.
+    wait_until(lambda: watermarks(b.bootstrap, bounded, 1)[0][0] > 0, 30, "retention to run")
+    assert len(records_by_key(read_from_start(b.bootstrap, compacted))[b"k"]) == 40
+
+
 def max_dirty_percent(b) -> float:
     with urllib.request.urlopen(f"http://127.0.0.1:{b.http_port}/metrics", timeout=10) as resp:
         text = resp.read().decode()

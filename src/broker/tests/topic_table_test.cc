@@ -308,6 +308,23 @@ TEST_F(log_cleaner_test, max_compaction_lag_compacts_a_log_below_the_dirty_ratio
     EXPECT_EQ(late.records_compacted, 1u);
 }
 
+TEST_F(log_cleaner_test, log_cleaner_enable_false_compacts_nothing_but_retention_goes_on) {
+    auto compacted =
+        create("compacted", 1, {{"segment.bytes", "100"}, {"cleanup.policy", "compact"}});
+    auto bounded = create("bounded", 1, {{"segment.bytes", "200"}, {"retention.bytes", "400"}});
+    for (int i = 0; i < 6; ++i) append(*compacted->partitions[0], {{"a", "1"}, {"b", "2"}}, 1000);
+    for (int i = 0; i < 10; ++i)
+        append(*bounded->partitions[0], {{"k", std::string(60, 'x')}}, 1000);
+    int64_t now = 5000;
+    log_cleaner cleaner(
+        *_topics, std::chrono::hours(1), [&] { return now; },
+        broker_config{}.producer_id_expiration_ms, /*compaction=*/false);
+    auto stats = cleaner.run_once();
+    EXPECT_EQ(stats.logs_compacted, 0u);
+    EXPECT_EQ(stats.records_compacted, 0u);
+    EXPECT_GT(stats.segments_deleted, 0u);
+}
+
 TEST_F(log_cleaner_test, the_thread_runs_passes_until_stopped) {
     auto topic = create("threaded", 1, {{"segment.bytes", "200"}, {"retention.bytes", "0"}});
     auto& p = *topic->partitions[0];
