@@ -156,11 +156,7 @@ result<void, std::string> check_process_roles(broker_config&, std::string_view n
 result<void, std::string> set_quorum_voters(broker_config& c, std::string_view name,
                                             std::string_view value) {
     std::vector<int32_t> ids;
-    std::string_view rest = value;
-    while (!rest.empty()) {
-        auto comma = rest.find(',');
-        std::string_view voter = rest.substr(0, comma);
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    for (auto voter : list_items(value)) {
         auto at = voter.find('@');
         auto id = parse_int<int32_t>(name, voter.substr(0, at), 0);
         if (at == std::string_view::npos || !id || !split_host_port(voter.substr(at + 1))) {
@@ -174,11 +170,7 @@ result<void, std::string> set_quorum_voters(broker_config& c, std::string_view n
 
 // controller.quorum.bootstrap.servers: HOST:PORT,...
 result<void, std::string> check_host_ports(std::string_view name, std::string_view value) {
-    std::string_view rest = value;
-    while (!rest.empty()) {
-        auto comma = rest.find(',');
-        std::string_view server = rest.substr(0, comma);
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    for (auto server : list_items(value)) {
         if (!split_host_port(server)) {
             return fail(fmt::format("{}: '{}' must be HOST:PORT", name, server));
         }

@@ -25,8 +25,9 @@ std::string upper(std::string_view s) {
     return out;
 }
 
-// The comma-separated items of `value`, trimmed; empty items are skipped.
-std::vector<std::string_view> items(std::string_view value) {
+}  // namespace
+
+std::vector<std::string_view> list_items(std::string_view value) {
     std::vector<std::string_view> out;
     while (true) {
         auto comma = value.find(',');
@@ -36,6 +37,8 @@ std::vector<std::string_view> items(std::string_view value) {
         value.remove_prefix(comma + 1);
     }
 }
+
+namespace {
 
 std::string join(const std::vector<std::string>& names) {
     return fmt::format("{}", fmt::join(names, ", "));
@@ -57,7 +60,7 @@ result<std::vector<listener_endpoint>, std::string> parse_listeners(std::string_
                                                                     std::string_view value,
                                                                     bool bare_ok) {
     std::vector<listener_endpoint> out;
-    const auto entries = items(value);
+    const auto entries = list_items(value);
     for (auto item : entries) {
         listener_endpoint l;
         std::string_view address = item;
@@ -111,7 +114,7 @@ result<std::vector<listener_endpoint>, std::string> parse_advertised_listeners(
 result<std::map<std::string, std::string>, std::string> parse_protocol_map(
     std::string_view property, std::string_view value) {
     std::map<std::string, std::string> out;
-    for (auto item : items(value)) {
+    for (auto item : list_items(value)) {
         auto colon = item.find(':');
         std::string name = upper(trim(item.substr(0, colon)));
         std::string protocol =
@@ -132,7 +135,7 @@ result<std::map<std::string, std::string>, std::string> parse_protocol_map(
 
 std::vector<std::string> parse_listener_names(std::string_view value) {
     std::vector<std::string> out;
-    for (auto item : items(value)) out.push_back(upper(item));
+    for (auto item : list_items(value)) out.push_back(upper(item));
     return out;
 }
 

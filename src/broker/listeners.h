@@ -46,6 +46,9 @@ result<std::vector<listener_endpoint>, std::string> parse_advertised_listeners(
 // "NAME:PROTOCOL,..." with protocols PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.
 result<std::map<std::string, std::string>, std::string> parse_protocol_map(
     std::string_view property, std::string_view value);
+// The comma-separated items of a Kafka list value, trimmed; empty items are skipped (config_ops
+// keeps them for AlterConfigs APPEND and SUBTRACT).
+std::vector<std::string_view> list_items(std::string_view value);
 // A comma-separated list of listener names, upper-cased; blanks around names are dropped.
 std::vector<std::string> parse_listener_names(std::string_view value);
 
